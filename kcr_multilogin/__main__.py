@@ -1,0 +1,3 @@
+from kcr_multilogin.cli import main
+
+main()

@@ -1,0 +1,298 @@
+"""Ask the registry whether a credential works, the way the distribution spec says (`GET /v2/`).
+
+A `Basic` challenge is answered with the credential; a `Bearer` challenge by fetching a token from the realm with
+the credential (Basic auth on GET, as docker does) and retrying `/v2/` with it. Standard library only: this runs on
+every login and must not cost start-up time.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import re
+import socket
+import ssl
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kcr_multilogin import __version__
+from kcr_multilogin.inputs import Registry
+
+_BODY_LIMIT = 1024 * 1024
+_MAX_REDIRECTS = 5
+USER_AGENT = f"kcr-multilogin/{__version__}"
+
+
+@dataclass(frozen=True)
+class TlsOptions:
+    verify: bool = True
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    outcome: str  # "ok" | "rejected" | "unreachable" | "tls" | "error"
+    detail: str
+    challenge: str | None = None  # "basic" | "bearer" | None (no auth asked)
+    status: int | None = None
+    plain_http: bool = False
+    server_date: str | None = None
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+class _Failure(Exception):
+    def __init__(self, outcome: str, detail: str, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.outcome, self.detail, self.status = outcome, detail, status
+
+
+@dataclass
+class _Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+@dataclass
+class _Client:
+    tls: TlsOptions
+    deadline: float
+    requests: int = 0
+    _conns: dict[tuple[str, str, int], http.client.HTTPConnection] = field(default_factory=dict)
+    _context: ssl.SSLContext | None = None
+
+    def context(self) -> ssl.SSLContext:
+        if self._context is None:
+            ctx = ssl.create_default_context()
+            if self.tls.ca_file is not None:
+                ctx.load_verify_locations(cafile=str(self.tls.ca_file))
+            if not self.tls.verify:
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            self._context = ctx
+        return self._context
+
+    def close(self) -> None:
+        for conn in self._conns.values():
+            conn.close()
+        self._conns.clear()
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> _Response:
+        parts = urllib.parse.urlsplit(url)
+        scheme, host = parts.scheme, parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Failure("unreachable", "no answer before the timeout")
+        key = (scheme, host, port)
+        conn = self._conns.get(key)
+        if conn is None:
+            conn = self._connect(scheme, host, port, remaining)
+            self._conns[key] = conn
+        conn.timeout = remaining
+        if conn.sock is not None:
+            conn.sock.settimeout(remaining)
+        sent = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+        target = url if getattr(conn, "_kcr_plain_proxy", False) else path
+        self.requests += 1
+        try:
+            conn.request("GET", target, headers=sent)
+            resp = conn.getresponse()
+            body = resp.read(_BODY_LIMIT)
+            if not resp.isclosed():
+                resp.read()  # drain so the connection can be reused
+        except Exception:
+            conn.close()
+            del self._conns[key]
+            raise
+        return _Response(resp.status, resp.headers, body)
+
+    def _connect(self, scheme: str, host: str, port: int, timeout: float) -> http.client.HTTPConnection:
+        proxy = _proxy_for(scheme, host)
+        conn: http.client.HTTPConnection
+        if scheme == "https":
+            if proxy:
+                conn = http.client.HTTPSConnection(proxy.hostname or "", proxy.port or 80, timeout=timeout, context=self.context())
+                conn.set_tunnel(host, port, headers=_proxy_auth(proxy))
+            else:
+                conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=self.context())
+        else:
+            if proxy:
+                conn = http.client.HTTPConnection(proxy.hostname or "", proxy.port or 80, timeout=timeout)
+                conn._kcr_plain_proxy = True  # type: ignore[attr-defined]
+            else:
+                conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        return conn
+
+
+def _proxy_for(scheme: str, host: str) -> urllib.parse.SplitResult | None:
+    """HTTPS_PROXY/HTTP_PROXY/NO_PROXY as the Go tools read them; loopback is never proxied (Go's httpproxy)."""
+    if host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost"):
+        return None
+    proxies = urllib.request.getproxies_environment()
+    url = proxies.get(scheme)
+    if not url or urllib.request.proxy_bypass_environment(host, proxies):
+        return None
+    if "://" not in url:
+        url = "http://" + url
+    return urllib.parse.urlsplit(url)
+
+
+def _proxy_auth(proxy: urllib.parse.SplitResult) -> dict[str, str]:
+    if proxy.username is None:
+        return {}
+    pair = f"{urllib.parse.unquote(proxy.username)}:{urllib.parse.unquote(proxy.password or '')}"
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+
+
+_CHALLENGE_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
+
+
+def parse_challenges(header: str) -> dict[str, dict[str, str]]:
+    """`Bearer realm="…",service="…"` → {"bearer": {"realm": …, "service": …}}."""
+    result: dict[str, dict[str, str]] = {}
+    for match in re.finditer(r"(?:^|,)\s*(Basic|Bearer)\b", header, re.IGNORECASE):
+        scheme = match.group(1).lower()
+        start = match.end()
+        nxt = re.search(r",\s*(Basic|Bearer)\b", header[start:], re.IGNORECASE)
+        segment = header[start : start + nxt.start()] if nxt else header[start:]
+        params = {k.lower(): (q if q is not None and v == "" else v or q or "") for k, q, v in _CHALLENGE_RE.findall(segment)}
+        params = {k: re.sub(r"\\(.)", r"\1", v) for k, v in params.items()}
+        result.setdefault(scheme, params)
+    return result
+
+
+def _basic(username: str, token: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode()
+
+
+def check_credential(registry: Registry, username: str, token: str, tls: TlsOptions, timeout: float) -> CheckResult:
+    """One pre-flight exchange; never raises for network or HTTP problems, never puts the token in a message."""
+    client = _Client(tls, time.monotonic() + timeout)
+    plain_http = False
+    date: str | None = None
+    try:
+        base = f"https://{registry.key}/v2/"
+        try:
+            resp = _get_following(client, base, None)
+        except _Failure as exc:
+            if exc.outcome == "tls" and not tls.verify and "plain HTTP" in exc.detail:
+                base, plain_http = f"http://{registry.key}/v2/", True
+                resp = _get_following(client, base, None)
+            else:
+                raise
+        date = resp.headers.get("Date")
+        if resp.status == 200:
+            checked = _get_following(client, base, _basic(username, token))
+            if checked.status == 200:
+                return CheckResult("ok", "the registry does not ask for authentication on /v2/", None, 200,
+                                   plain_http, date, client.requests)
+            resp = checked
+        if resp.status != 401:
+            raise _Failure("error", f"GET {base} answered HTTP {resp.status}{_reason(resp)}; is this a registry?", resp.status)
+        challenges = parse_challenges(resp.headers.get("WWW-Authenticate", ""))
+        if "bearer" in challenges:
+            return _bearer(client, base, challenges["bearer"], username, token, plain_http, date)
+        if "basic" in challenges:
+            checked = _get_following(client, base, _basic(username, token))
+            if checked.status == 200:
+                return CheckResult("ok", "accepted (Basic)", "basic", 200, plain_http, date, client.requests)
+            if checked.status in (401, 403):
+                return CheckResult("rejected", f"HTTP {checked.status}{_reason(checked)}", "basic", checked.status,
+                                   plain_http, date, client.requests)
+            raise _Failure("error", f"GET {base} with credentials answered HTTP {checked.status}{_reason(checked)}", checked.status)
+        raise _Failure("error", f"GET {base} answered 401 without a Basic or Bearer challenge", 401)
+    except _Failure as exc:
+        return CheckResult(exc.outcome, exc.detail, None, exc.status, plain_http, date, client.requests)
+    finally:
+        client.close()
+
+
+def _bearer(client: _Client, base: str, params: dict[str, str], username: str, token: str, plain_http: bool,
+            date: str | None) -> CheckResult:
+    realm = params.get("realm", "")
+    parts = urllib.parse.urlsplit(realm)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _Failure("error", f"the registry's Bearer challenge has no usable realm ({realm!r})")
+    query = [(k, v) for k, v in (("service", params.get("service", "")), ("scope", params.get("scope", ""))) if v]
+    query += [("account", username)]
+    url = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    resp = _get_following(client, url, _basic(username, token))
+    if resp.status in (401, 403):
+        return CheckResult("rejected", f"the token service at {parts.hostname} answered HTTP {resp.status}{_reason(resp)}",
+                           "bearer", resp.status, plain_http, date, client.requests)
+    if resp.status != 200:
+        raise _Failure("error", f"the token service {realm} answered HTTP {resp.status}{_reason(resp)}", resp.status)
+    try:
+        doc = json.loads(resp.body)
+        bearer = doc.get("token") or doc.get("access_token")
+    except (ValueError, AttributeError):
+        bearer = None
+    if not isinstance(bearer, str) or not bearer:
+        raise _Failure("error", f"the token service {realm} answered 200 but without a token in JSON")
+    checked = _get_following(client, base, f"Bearer {bearer}")
+    if checked.status == 200:
+        return CheckResult("ok", "accepted (Bearer)", "bearer", 200, plain_http, date, client.requests)
+    if checked.status in (401, 403):
+        return CheckResult("rejected", f"the registry refused the issued token (HTTP {checked.status})", "bearer",
+                           checked.status, plain_http, date, client.requests)
+    raise _Failure("error", f"GET {base} with a token answered HTTP {checked.status}{_reason(checked)}", checked.status)
+
+
+def _reason(resp: _Response) -> str:
+    """The registry's own error message, if its body is a distribution error document."""
+    try:
+        errors = json.loads(resp.body).get("errors") or []
+        message = errors[0].get("message") or errors[0].get("code")
+    except (ValueError, AttributeError, IndexError, TypeError):
+        return ""
+    return f" ({message})" if isinstance(message, str) and message else ""
+
+
+def _get_following(client: _Client, url: str, authorization: str | None) -> _Response:
+    """GET with redirects followed like Go's client: Authorization is only kept on the same host."""
+    origin = urllib.parse.urlsplit(url).netloc
+    for _ in range(_MAX_REDIRECTS + 1):
+        headers = {}
+        if authorization and urllib.parse.urlsplit(url).netloc == origin:
+            headers["Authorization"] = authorization
+        resp = _get(client, url, headers)
+        if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
+            url = urllib.parse.urljoin(url, resp.headers["Location"])
+            continue
+        return resp
+    raise _Failure("error", f"more than {_MAX_REDIRECTS} redirects starting at {url}")
+
+
+def _get(client: _Client, url: str, headers: dict[str, str]) -> _Response:
+    host = urllib.parse.urlsplit(url).netloc
+    try:
+        return client.get(url, headers)
+    except ssl.SSLCertVerificationError as exc:
+        raise _Failure("tls", f"TLS verification failed for {host}: {exc.verify_message or exc.reason}") from None
+    except ssl.SSLError as exc:
+        reason = exc.reason or str(exc)
+        if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNEXPECTED_EOF_WHILE_READING"):
+            raise _Failure("tls", f"{host} does not speak TLS (plain HTTP?): {reason}") from None
+        raise _Failure("tls", f"TLS handshake with {host} failed: {reason}") from None
+    except socket.gaierror:
+        raise _Failure("unreachable", f"cannot resolve {urllib.parse.urlsplit(url).hostname}") from None
+    except ConnectionRefusedError:
+        raise _Failure("unreachable", f"connection to {host} refused") from None
+    except (TimeoutError, socket.timeout):
+        raise _Failure("unreachable", f"{host} did not answer before the timeout") from None
+    except http.client.HTTPException as exc:
+        raise _Failure("error", f"{host} did not answer with valid HTTP ({type(exc).__name__})") from None
+    except OSError as exc:
+        raise _Failure("unreachable", f"cannot reach {host}: {exc.strerror or exc}") from None

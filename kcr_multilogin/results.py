@@ -1,0 +1,89 @@
+"""Result records returned by the core, and the exit-code table (the only place exit codes are decided)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# Exit codes (README "Exit codes").
+OK = 0
+FAILED = 1
+USAGE = 2
+PREFLIGHT = 3
+NONE_INSTALLED = 4
+INTERRUPTED = 130
+
+# Row statuses.
+AUTHENTICATED = "authenticated"
+FAILED_STATUS = "failed"
+TIMEOUT = "timeout"
+NOT_INSTALLED = "not_installed"
+PLANNED = "planned"
+
+
+@dataclass(frozen=True)
+class ToolRow:
+    tool: str
+    installed: bool
+    path: str | None = None
+    version: str | None = None
+    status: str = FAILED_STATUS
+    username: str | None = None
+    credential_type: str | None = None
+    detail: str = ""
+    argv: tuple[str, ...] | None = None  # the login command run (or planned); never holds a secret
+    elapsed: float | None = None
+
+    def with_(self, **changes: Any) -> ToolRow:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool,
+            "installed": self.installed,
+            "path": self.path,
+            "version": self.version,
+            "status": self.status,
+            "username": self.username,
+            "credential_type": self.credential_type,
+            "detail": self.detail,
+            "argv": list(self.argv) if self.argv is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    command: str  # "login" | "dry-run"
+    registry: str
+    username: str | None
+    credential_type: str | None
+    rows: tuple[ToolRow, ...]
+    error: str | None = None  # pre-flight failure: the whole run stopped before any tool
+    preflight_failed: bool = False
+    interrupted: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "registry": self.registry,
+            "username": self.username,
+            "credential_type": self.credential_type,
+            "tools": [row.to_json() for row in self.rows],
+        }
+        if self.error is not None:
+            doc["error"] = self.error
+        return doc
+
+    @property
+    def exit_code(self) -> int:
+        """When several apply, the first of 2 (decided in the CLI), 4, 3, 1 wins; Ctrl-C is 130."""
+        if self.interrupted:
+            return INTERRUPTED
+        installed = [row for row in self.rows if row.installed]
+        if not installed:
+            return NONE_INSTALLED
+        if self.preflight_failed:
+            return PREFLIGHT
+        if any(row.status not in (AUTHENTICATED, PLANNED) for row in installed):
+            return FAILED
+        return OK
