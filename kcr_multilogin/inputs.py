@@ -107,7 +107,7 @@ def validate_token(token: str) -> str:
     if not token:
         raise UsageError("the token is empty")
     if len(token) > MAX_TOKEN_LENGTH:
-        raise UsageError(f"the token is {len(token)} characters long; at most {MAX_TOKEN_LENGTH} are accepted")
+        raise UsageError(f"the token is longer than {MAX_TOKEN_LENGTH} characters ({len(token)})")
     if any(c.isspace() for c in token):
         raise UsageError("the token contains whitespace; paste it exactly as Katapult shows it")
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in token):

@@ -105,7 +105,7 @@ def load_config(path: Path) -> dict[str, object] | None:
     if not raw.strip():
         return {}  # docker and c/image treat an empty file as an empty config
     try:
-        data = json.loads(raw)
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise StoreError(f"{path} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
