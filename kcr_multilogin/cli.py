@@ -156,7 +156,8 @@ def _redacted(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: usage errors are one line and exit 2; Ctrl-C is exit 130; no traceback ever."""
-    click_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    # typer re-exports click's exceptions (vendored since typer 0.2x): find the base class without importing click.
+    click_error: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="kcr-multilogin", standalone_mode=False)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -89,7 +89,7 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
     pool = ThreadPoolExecutor(max_workers=len(request.tools) + 1, thread_name_prefix="kcr")
     try:
         probes = {name: pool.submit(detect, adapters[name], child, request.timeout) for name in request.tools}
-        found = {name: _wait(future) for name, future in probes.items()}
+        found = {name: _as_podman_if_shim(_wait(future), adapters) for name, future in probes.items()}
         for name, d in found.items():
             if d.path is None:
                 finish(ToolRow(name, False, status=NOT_INSTALLED, detail="not installed"))
@@ -144,6 +144,15 @@ def _in_daemon_thread(fn: Callable[[], T]) -> Future[T]:
 
     threading.Thread(target=target, daemon=True, name="kcr-preflight").start()
     return future
+
+
+def _as_podman_if_shim(d: Detected, adapters: Mapping[str, Adapter]) -> Detected:
+    """podman-docker's `docker` is podman: it writes podman's auth.json, so it must join podman's store group."""
+    podman = adapters.get("podman")
+    if not d.is_podman_shim or podman is None:
+        return d
+    return replace(d, adapter=replace(podman, name=d.adapter.name, binary=d.adapter.binary,
+                                      version_argv=d.adapter.version_argv))
 
 
 def _unfinished(name: str, adapters: Mapping[str, Adapter]) -> ToolRow:
@@ -319,6 +328,8 @@ def _login_one(d: Detected, store: StoreRef, run: _Run, written_by: str | None) 
     if problem is not None:
         return row.with_(detail=problem, elapsed=time.monotonic() - started), True
     detail = f"stored in {after.describe(home)}"
+    if d.is_podman_shim:
+        detail = f"docker is podman's docker shim: {detail}"
     if after.volatile:
         detail += " (tmpfs: lost at reboot)"
     note = a.tls_advice(registry, run.plan, "") if a.tls_advice else None

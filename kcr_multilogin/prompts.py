@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import ssl
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 
@@ -18,6 +20,8 @@ from kcr_multilogin.inputs import (
     validate_token,
     validate_username,
 )
+
+T = TypeVar("T")
 
 
 def _stdin_is_terminal() -> bool:
@@ -75,9 +79,9 @@ def _gather_token(password_stdin: bool, interactive: bool) -> str:
     raise UsageError("no token: pipe it with --password-stdin or set KCR_TOKEN (there is no option that takes it as an argument)")
 
 
-def _prompt_proc(fn):  # type: ignore[no-untyped-def]
+def _prompt_proc(fn: Callable[[str], T]) -> Callable[[str], T]:
     """Turn a validator's UsageError into typer's BadParameter, so the prompt asks again."""
-    def proc(value: str):  # type: ignore[no-untyped-def]
+    def proc(value: str) -> T:
         try:
             return fn(value)
         except UsageError as exc:

@@ -149,10 +149,10 @@ def decode_entry(entry: Mapping[str, object], where: str) -> StoredCredential | 
             decoded = base64.b64decode(auth, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise StoreError(f"{where}: the 'auth' value is not valid base64 of user:password") from None
-        user, sep, secret = decoded.partition(":")
+        name, sep, secret = decoded.partition(":")
         if not sep:
             raise StoreError(f"{where}: the 'auth' value does not hold user:password")
-        return StoredCredential(user, secret, where)
+        return StoredCredential(name, secret, where)
     user, password = entry.get("username"), entry.get("password")
     if isinstance(user, str) and user and isinstance(password, str):
         return StoredCredential(user, password, where)

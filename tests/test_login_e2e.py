@@ -416,3 +416,19 @@ def test_environment_of_children_is_ours_minus_secrets(sandbox: Sandbox, basic_r
     (docker,) = [r for r in sandbox.recorded() if r.tool == "docker" and "login" in r.argv]
     assert docker.environ.get("KEEP_ME") == "1" and docker.environ["HOME"] == str(sandbox.home)
     assert os.environ.get("KCR_TOKEN") is None or "KCR_TOKEN" not in docker.environ
+
+
+def test_podman_posing_as_docker_joins_podmans_store(sandbox: Sandbox, basic_registry: RunningRegistry,
+                                                    tokens: dict[str, str]) -> None:
+    """podman-docker's `docker` writes podman's auth.json: it must be serialised with podman, not run beside it."""
+    from tests.harness.sandbox import real_tool
+
+    sandbox.fake_tool("docker", f'echo "Emulate Docker CLI using podman." >&2\nexec {real_tool("podman")} "$@"\n')
+    result = login(sandbox, basic_registry, ORG, tokens[ORG], "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    by_tool = rows(result)
+    assert by_tool["docker"]["status"] == "authenticated"
+    assert by_tool["docker"]["version"] == "4.3.1"
+    assert "podman" in by_tool["docker"]["detail"]
+    assert not sandbox.docker_config.exists()  # nothing pretended to be in docker's own file
+    assert sandbox.stored(sandbox.auth_json, basic_registry.host) == (ORG, tokens[ORG])
