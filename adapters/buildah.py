@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kcr_multilogin.adapter import Adapter, containers_tls_args
-from kcr_multilogin.stores import containers_store
+from kcr_multilogin.stores import containers_read_order, containers_store
 
 BUILDAH = Adapter(
     name="buildah",
@@ -14,5 +14,6 @@ BUILDAH = Adapter(
     logout_command=("logout",),
     tls_args=containers_tls_args,
     store=containers_store,
+    read_order=containers_read_order,
     get_login_command=("login", "--get-login"),
 )

@@ -6,7 +6,7 @@ Adding a tool is one file in `adapters/` holding one `Adapter(...)` and one line
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,7 @@ class Adapter:
     logout_command: tuple[str, ...]
     tls_args: Callable[[TlsPlan], list[str]]
     store: Callable[[Registry, Environment], StoreRef]  # the store the tool's login writes
+    read_order: Callable[[Registry, Environment], Iterable[StoreRef]] | None = None  # None: only `store`
     get_login_command: tuple[str, ...] | None = None  # the tool's own read-back, printing the username
     password_input: str = "stdin"  # "stdin" (--password-stdin) or "prompt" (answered on a pty)
     stdin_since: tuple[int, ...] | None = None  # older versions lack --password-stdin: use the prompt

@@ -57,6 +57,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document ins
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would run; touch nothing, contact nothing.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Log in even where the same credential is already stored.")]
 ToolsArg = Annotated[List[str], typer.Argument(metavar="TOOL...", help=f"Any of: {', '.join(TOOL_NAMES)}.")]
+SomeToolsArg = Annotated[Optional[List[str]], typer.Argument(metavar="[TOOL]...", help=f"Any of: {', '.join(TOOL_NAMES)} (default: all).", show_default=False)]
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="No network: report what is stored without asking the registry.")]
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,63 @@ def login(
     """
     opts = _LoginOptions(type_, username, password_stdin, registry, ca_file, tls_verify, timeout, json, dry_run, force)
     raise typer.Exit(_login(_tool_names(tools), opts))
+
+
+@app.command("status")
+def status(
+    tools: SomeToolsArg = None, offline: OfflineOpt = False, json: JsonOpt = False,
+    registry: RegistryOpt = DEFAULT_REGISTRY, ca_file: CaOpt = None, tls_verify: VerifyOpt = True,
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    """Show, per tool, the credential it will really use, where it lives, and whether the registry accepts it.
+
+    Example: kcr-multilogin status --json
+    """
+    raise typer.Exit(_status(_tool_names(tools) if tools else TOOL_NAMES, offline, json, registry, ca_file, tls_verify, timeout))
+
+
+@app.command("logout")
+def logout(
+    tools: SomeToolsArg = None, json: JsonOpt = False, registry: RegistryOpt = DEFAULT_REGISTRY,
+    ca_file: CaOpt = None, tls_verify: VerifyOpt = True, timeout: TimeoutOpt = 60.0,
+) -> None:
+    """Log the tools out of the registry, then prove nothing is left (or say exactly what remains).
+
+    Example: kcr-multilogin logout podman docker
+    """
+    raise typer.Exit(_logout(_tool_names(tools) if tools else TOOL_NAMES, json, registry, ca_file, tls_verify, timeout))
+
+
+def _status(tools: tuple[str, ...], offline: bool, as_json: bool, registry_text: str, ca_file: Path | None,
+            tls_verify: bool, timeout: float) -> int:
+    from kcr_multilogin import prompts
+    from kcr_multilogin.adapters import ADAPTERS
+    from kcr_multilogin.inputs import parse_registry, parse_timeout
+    from kcr_multilogin.registry import TlsOptions
+    from kcr_multilogin.status import StatusRequest, run_status
+    from kcr_multilogin.stores import Environment
+
+    request = StatusRequest(parse_registry(registry_text), tools,
+                            TlsOptions(tls_verify, prompts.check_ca_file(ca_file)), parse_timeout(timeout), offline)
+    report = run_status(request, Environment(dict(os.environ)), ADAPTERS)
+    _emit(report, as_json)
+    return report.exit_code
+
+
+def _logout(tools: tuple[str, ...], as_json: bool, registry_text: str, ca_file: Path | None, tls_verify: bool,
+            timeout: float) -> int:
+    from kcr_multilogin import prompts
+    from kcr_multilogin.adapters import ADAPTERS
+    from kcr_multilogin.inputs import parse_registry, parse_timeout
+    from kcr_multilogin.logout import LogoutRequest, run_logout
+    from kcr_multilogin.registry import TlsOptions
+    from kcr_multilogin.stores import Environment
+
+    request = LogoutRequest(parse_registry(registry_text), tools,
+                            TlsOptions(tls_verify, prompts.check_ca_file(ca_file)), parse_timeout(timeout))
+    report = run_logout(request, Environment(dict(os.environ)), ADAPTERS)
+    _emit(report, as_json)
+    return report.exit_code
 
 
 def _tool_names(names: List[str]) -> tuple[str, ...]:

@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from kcr_multilogin import proc
 from kcr_multilogin.adapter import Adapter, TlsPlan, advice, last_meaningful_line
-from kcr_multilogin.detect import Detected, detect
+from kcr_multilogin.detect import Detected
+from kcr_multilogin.fanout import detect_all, group_by_keys, in_daemon_thread, wait
 from kcr_multilogin.inputs import Credential, Registry
 from kcr_multilogin.locks import LockTimeout, store_locks
 from kcr_multilogin.registry import CheckResult, TlsOptions, check_credential
@@ -30,7 +30,6 @@ from kcr_multilogin.results import AUTHENTICATED, FAILED_STATUS, NOT_INSTALLED, 
 from kcr_multilogin.stores import Environment, StoreError, StoreRef, StoredCredential, read_credential
 
 RowCallback = Callable[[ToolRow], None]
-T = TypeVar("T")
 CERT_DIR_PLACEHOLDER = "<private temporary directory holding the CA as ca.crt>"
 
 
@@ -84,12 +83,11 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
     cred = request.credential
     preflight: Future[CheckResult] | None = None
     if not request.dry_run:
-        preflight = _in_daemon_thread(lambda: check_credential(request.registry, cred.username, cred.token,
+        preflight = in_daemon_thread(lambda: check_credential(request.registry, cred.username, cred.token,
                                                                request.tls, request.timeout))
     pool = ThreadPoolExecutor(max_workers=len(request.tools) + 1, thread_name_prefix="kcr")
     try:
-        probes = {name: pool.submit(detect, adapters[name], child, request.timeout) for name in request.tools}
-        found = {name: _as_podman_if_shim(_wait(future), adapters) for name, future in probes.items()}
+        found = detect_all(pool, request.tools, adapters, child, request.timeout)
         for name, d in found.items():
             if d.path is None:
                 finish(ToolRow(name, False, status=NOT_INSTALLED, detail="not installed"))
@@ -104,7 +102,7 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
                     finish(_planned(d, _Run(request, child, plan, secrets)))
                 return report()
             assert preflight is not None
-            checked = _wait(preflight)
+            checked = wait(preflight)
             if not checked.ok:
                 message = preflight_message(checked, request.registry, cred)
                 for d in usable:
@@ -114,45 +112,13 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
             groups = _group_by_store(usable, run, finish)
             futures = [pool.submit(_login_group, group, run, finish) for group in groups]
             for future in futures:
-                _wait(future)
+                wait(future)
         return report()
     except KeyboardInterrupt:
         proc.stop_all()
         return report(interrupted=True)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _wait(future: Future[T]) -> T:
-    """Wait in short slices so Ctrl-C reaches the main thread promptly."""
-    while True:
-        try:
-            return future.result(timeout=0.1)
-        except TimeoutError:
-            continue
-
-
-def _in_daemon_thread(fn: Callable[[], T]) -> Future[T]:
-    """A daemon thread, so a slow registry never holds up exit when no tool needs its answer."""
-    future: Future[T] = Future()
-
-    def target() -> None:
-        try:
-            future.set_result(fn())
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
-            future.set_exception(exc)
-
-    threading.Thread(target=target, daemon=True, name="kcr-preflight").start()
-    return future
-
-
-def _as_podman_if_shim(d: Detected, adapters: Mapping[str, Adapter]) -> Detected:
-    """podman-docker's `docker` is podman: it writes podman's auth.json, so it must join podman's store group."""
-    podman = adapters.get("podman")
-    if not d.is_podman_shim or podman is None:
-        return d
-    return replace(d, adapter=replace(podman, name=d.adapter.name, binary=d.adapter.binary,
-                                      version_argv=d.adapter.version_argv))
 
 
 def _unfinished(name: str, adapters: Mapping[str, Adapter]) -> ToolRow:
@@ -233,8 +199,7 @@ def _planned(d: Detected, run: _Run) -> ToolRow:
 
 def _group_by_store(usable: Sequence[Detected], run: _Run, finish: RowCallback) -> list[list[tuple[Detected, StoreRef]]]:
     """Tools whose stores share a file or a helper form one group, run in order; groups run in parallel."""
-    groups: list[list[tuple[Detected, StoreRef]]] = []
-    keys: list[set[str]] = []
+    items: list[tuple[tuple[Detected, StoreRef], frozenset[str]]] = []
     for d in usable:
         try:
             store = d.adapter.store(run.request.registry, run.env)
@@ -243,15 +208,8 @@ def _group_by_store(usable: Sequence[Detected], run: _Run, finish: RowCallback) 
             finish(_base(d, run.cred).with_(detail=f"{exc}: fix or move the file; {d.adapter.name} was not run so "
                                                    "that it cannot overwrite it"))
             continue
-        mine = set(store.lock_keys())
-        joined = [i for i, k in enumerate(keys) if k & mine]
-        merged_group = [(d, store)]
-        for i in reversed(joined):
-            merged_group = groups.pop(i) + merged_group
-            mine |= keys.pop(i)
-        groups.append(merged_group)
-        keys.append(mine)
-    return groups
+        items.append(((d, store), store.lock_keys()))
+    return [members for members, _ in group_by_keys(items)]
 
 
 def _login_group(group: list[tuple[Detected, StoreRef]], run: _Run, finish: RowCallback) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 from typing import IO
 
 from rich.console import Console
@@ -14,12 +15,18 @@ from kcr_multilogin.results import Report, ToolRow
 
 _STYLE = {
     "authenticated": ("✓", "green"),
+    "logged_out": ("✓", "green"),
+    "stored": ("●", "yellow"),
     "failed": ("✗", "red"),
+    "error": ("✗", "red"),
+    "rejected": ("✗", "red"),
+    "still_authenticated": ("✗", "red"),
     "timeout": ("⏱", "yellow"),
+    "not_logged_in": ("○", "dim"),
     "not_installed": ("–", "dim"),
     "planned": ("…", "cyan"),
 }
-_ASCII = {"✓": "ok", "✗": "x", "⏱": "!", "–": "-", "…": ">"}
+_ASCII = {"✓": "ok", "✗": "x", "⏱": "!", "–": "-", "…": ">", "●": "*", "○": "o"}
 
 
 def _glyph(status: str, console: Console) -> tuple[str, str]:
@@ -30,24 +37,34 @@ def _glyph(status: str, console: Console) -> tuple[str, str]:
     return glyph, style
 
 
+_VERIFIED = {True: "yes", False: "no", None: "–"}
+
+
 def table(report: Report, console: Console) -> Table:
-    t = Table(title=f"kcr-multilogin · {report.registry}", title_justify="left", expand=False)
+    with_store = report.command not in ("login", "dry-run")
+    t = Table(title=f"kcr-multilogin {report.command.split('-')[0]} · {report.registry}", title_justify="left", expand=False)
     t.add_column("Tool", no_wrap=True)
     t.add_column("Version", no_wrap=True)
-    t.add_column("Result", no_wrap=True)
+    t.add_column("Status" if with_store else "Result", no_wrap=True)
     t.add_column("Username", overflow="fold")
     t.add_column("Type", no_wrap=True)
+    if with_store:
+        t.add_column("Store", overflow="fold")
+    if report.command.startswith("status"):
+        t.add_column("Verified", no_wrap=True)
     t.add_column("Detail", overflow="fold", ratio=1)
+    home = str(Path.home())
     for row in report.rows:
         glyph, style = _glyph(row.status, console)
-        t.add_row(
-            row.tool,
-            row.version or "",
-            Text(f"{glyph} {row.status.replace('_', ' ')}", style=style),
-            row.username or "",
-            row.credential_type or "",
-            row.detail,
-        )
+        cells: list[str | Text] = [row.tool, row.version or "",
+                                   Text(f"{glyph} {row.status.replace('_', ' ')}", style=style),
+                                   row.username or "", row.credential_type or ""]
+        if with_store:
+            cells.append((row.store or "").replace(home + "/", "~/"))
+        if report.command.startswith("status"):
+            cells.append(_VERIFIED[row.verified] if row.installed else "")
+        cells.append(row.detail)
+        t.add_row(*cells)
     return t
 
 

@@ -13,12 +13,29 @@ PREFLIGHT = 3
 NONE_INSTALLED = 4
 INTERRUPTED = 130
 
-# Row statuses.
+# Row statuses. login: authenticated, failed, timeout, not_installed, planned (dry-run).
 AUTHENTICATED = "authenticated"
 FAILED_STATUS = "failed"
 TIMEOUT = "timeout"
 NOT_INSTALLED = "not_installed"
 PLANNED = "planned"
+# status: authenticated, stored, rejected, not_logged_in, not_installed, error.
+STORED = "stored"
+REJECTED = "rejected"
+NOT_LOGGED_IN = "not_logged_in"
+ERROR = "error"
+# logout: logged_out, not_logged_in, still_authenticated, failed, not_installed.
+LOGGED_OUT = "logged_out"
+STILL_AUTHENTICATED = "still_authenticated"
+
+# Per command, the row statuses that count as success (exit 0 when every installed row has one).
+_SUCCESS = {
+    "login": {AUTHENTICATED},
+    "dry-run": {PLANNED},
+    "status": {AUTHENTICATED},
+    "status-offline": {AUTHENTICATED, STORED},
+    "logout": {LOGGED_OUT, NOT_LOGGED_IN},
+}
 
 
 @dataclass(frozen=True)
@@ -33,12 +50,14 @@ class ToolRow:
     detail: str = ""
     argv: tuple[str, ...] | None = None  # the login command run (or planned); never holds a secret
     elapsed: float | None = None
+    store: str | None = None  # where the tool's credential lives (status, logout)
+    verified: bool | None = None  # the registry accepted (True) or refused (False) it; None: not checked
 
     def with_(self, **changes: Any) -> ToolRow:
         return replace(self, **changes)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, command: str) -> dict[str, Any]:
+        doc: dict[str, Any] = {
             "tool": self.tool,
             "installed": self.installed,
             "path": self.path,
@@ -46,14 +65,20 @@ class ToolRow:
             "status": self.status,
             "username": self.username,
             "credential_type": self.credential_type,
-            "detail": self.detail,
-            "argv": list(self.argv) if self.argv is not None else None,
         }
+        if command in ("login", "dry-run"):
+            doc["detail"] = self.detail
+            doc["argv"] = list(self.argv) if self.argv is not None else None
+        else:
+            doc["store"] = self.store
+            doc["verified"] = self.verified
+            doc["detail"] = self.detail
+        return doc
 
 
 @dataclass(frozen=True)
 class Report:
-    command: str  # "login" | "dry-run"
+    command: str  # a key of _SUCCESS
     registry: str
     username: str | None
     credential_type: str | None
@@ -68,7 +93,7 @@ class Report:
             "registry": self.registry,
             "username": self.username,
             "credential_type": self.credential_type,
-            "tools": [row.to_json() for row in self.rows],
+            "tools": [row.to_json(self.command) for row in self.rows],
         }
         if self.error is not None:
             doc["error"] = self.error
@@ -84,6 +109,6 @@ class Report:
             return NONE_INSTALLED
         if self.preflight_failed:
             return PREFLIGHT
-        if any(row.status not in (AUTHENTICATED, PLANNED) for row in installed):
+        if any(row.status not in _SUCCESS[self.command] for row in installed):
             return FAILED
         return OK

@@ -12,9 +12,9 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 
 from kcr_multilogin import proc
 from kcr_multilogin.inputs import Registry
@@ -29,7 +29,7 @@ class Environment:
     """The process environment the tools will see, plus what the resolution rules depend on."""
 
     vars: Mapping[str, str]
-    platform: str = sys.platform
+    platform: str = field(default_factory=lambda: sys.platform)
     uid: int = field(default_factory=lambda: os.getuid() if hasattr(os, "getuid") else 0)
 
     @property
@@ -39,12 +39,20 @@ class Environment:
         return Path(self.vars.get("HOME") or Path.home())
 
     def which(self, name: str) -> str | None:
-        return shutil.which(name, path=self.vars.get("PATH", os.defpath))
+        path = self.vars.get("PATH", os.defpath)
+        if self.platform != "win32":
+            return shutil.which(name, path=path)
+        # Windows: executables are found by PATHEXT (docker-credential-wincred.exe).
+        extensions = [e for e in (self.vars.get("PATHEXT") or ".COM;.EXE;.BAT;.CMD").split(";") if e]
+        for directory in path.split(os.pathsep):
+            for ext in ("", *extensions):
+                candidate = os.path.join(directory, name + ext)
+                if os.path.isfile(candidate):
+                    return candidate
+        return None
 
     def join(self, base: str, *parts: str) -> Path:
-        if self.platform == "win32":
-            return Path(PureWindowsPath(base, *parts))
-        return Path(base, *parts)
+        return Path(base, *parts)  # a WindowsPath on Windows, where the separators are handled natively
 
 
 @dataclass(frozen=True)
@@ -299,21 +307,21 @@ def containers_store(registry: Registry, env: Environment) -> StoreRef:
     return StoreRef(path, helper=chosen[0], helper_via=chosen[1], volatile=volatile)
 
 
-def containers_read_order(registry: Registry, env: Environment) -> list[StoreRef]:
-    """Where podman/skopeo/buildah look, in order (tool-facts §2 "Read order")."""
+def containers_read_order(registry: Registry, env: Environment) -> Iterator[StoreRef]:
+    """Where podman/skopeo/buildah look, in order (tool-facts §2 "Read order"); lazily, as the tools stop at the
+    first file with an entry and never parse the rest."""
     primary = containers_store(registry, env)
+    yield primary
     if env.vars.get("REGISTRY_AUTH_FILE"):
-        return [primary]
-    order = [primary]
+        return
     user_file = env.home / ".config" / "containers" / "auth.json"
     if user_file != primary.file:
         chosen = configured_helper(load_config(user_file), registry, creds_store=False)
-        order.append(StoreRef(user_file, *(chosen or (None, None))))
+        yield StoreRef(user_file, *(chosen or (None, None)))
     docker_file = docker_config_file(env)
     # credHelpers in docker's file are honoured; a credsStore there is ignored (tool-facts §2).
     chosen = configured_helper(load_config(docker_file), registry, creds_store=False)
-    order.append(StoreRef(docker_file, *(chosen or (None, None))))
-    return order
+    yield StoreRef(docker_file, *(chosen or (None, None)))
 
 
 def helm_config_home(env: Environment) -> Path:

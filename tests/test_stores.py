@@ -51,6 +51,7 @@ def test_containers_auth_file_precedence(tmp_path: Path) -> None:
 def test_containers_read_order(tmp_path: Path) -> None:
     env = _env(tmp_path, XDG_RUNTIME_DIR=str(tmp_path / "run"), DOCKER_CONFIG=str(tmp_path / "dc"))
     files = [ref.file for ref in containers_read_order(REG, env)]
+    assert next(iter(containers_read_order(REG, env))).file == files[0]
     assert files == [tmp_path / "run/containers/auth.json", tmp_path / "home/.config/containers/auth.json",
                      tmp_path / "dc/config.json"]
     only = containers_read_order(REG, _env(tmp_path, REGISTRY_AUTH_FILE=str(tmp_path / "a.json")))
@@ -140,3 +141,55 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path.mkdir()
     with pytest.raises(StoreError, match="cannot read"):
         load_config(path)
+
+
+# ----------------------------------------------------------------- other platforms, from recorded layouts
+
+
+def _fake_helper(bin_dir: Path, name: str, answer: dict[str, str], suffix: str = "") -> None:
+    """A recorded `docker-credential-<name> get` answer (the real helpers exist only on their platforms)."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    exe = bin_dir / f"docker-credential-{name}{suffix}"
+    exe.write_text(f"#!/bin/sh\nread host\n[ \"$1\" = get ] && printf '%s' '{json.dumps(answer)}'\n")
+    exe.chmod(0o755)
+
+
+def test_macos_docker_desktop_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.platform", "darwin")
+    home = tmp_path / "home"
+    # As Docker Desktop for Mac leaves it: the host marked in auths, the secret in the desktop helper.
+    _write(home / ".docker/config.json", {"auths": {"kcr.io": {}}, "credsStore": "desktop", "currentContext": "desktop-linux"})
+    _write(home / "Library/Preferences/helm/registry/config.json", {"auths": {}, "credsStore": "osxkeychain"})
+    _fake_helper(tmp_path / "bin", "desktop", {"ServerURL": "kcr.io", "Username": "dev@example.com", "Secret": "s3"})
+    env = Environment({"HOME": str(home), "PATH": str(tmp_path / "bin")})
+    assert env.platform == "darwin"
+    docker = docker_store(REG, env)
+    assert (docker.helper, docker.helper_via) == ("desktop", "credsStore")
+    cred = read_credential(docker, REG, env, 5)
+    assert cred is not None and (cred.username, cred.secret, cred.source) == ("dev@example.com", "s3", "helper desktop")
+    from kcr_multilogin.stores import helm_store
+
+    helm = helm_store(REG, env)
+    assert helm.file == home / "Library/Preferences/helm/registry/config.json" and helm.helper == "osxkeychain"
+    assert containers_auth_file(env)[0] == home / ".config/containers/auth.json"  # podman machine's default off Linux
+
+
+def test_windows_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.platform", "win32")
+    profile = tmp_path / "Users" / "dev"
+    appdata = profile / "AppData" / "Roaming"
+    _write(profile / ".docker/config.json", {"auths": {"kcr.io": {}}, "credsStore": "wincred"})
+    env = Environment({"USERPROFILE": str(profile), "APPDATA": str(appdata), "PATH": str(tmp_path / "bin")})
+    assert env.home == profile
+    assert docker_store(REG, env).file == profile / ".docker/config.json"
+    assert docker_store(REG, env).helper == "wincred"
+    assert helm_registry_config(env) == appdata / "helm/registry/config.json"
+    _fake_helper(tmp_path / "bin", "wincred", {"ServerURL": "kcr.io", "Username": "", "Secret": ""}, ".EXE")
+    assert read_credential(docker_store(REG, env), REG, env, 5) is None  # empty Username: not logged in
+
+
+def test_helper_missing_from_path_is_a_store_error(tmp_path: Path) -> None:
+    _write(tmp_path / "home/.docker/config.json", {"credsStore": "desktop"})
+    env = _env(tmp_path)
+    with pytest.raises(StoreError, match="docker-credential-desktop is not on PATH"):
+        read_credential(docker_store(REG, env), REG, env, 5)
