@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kcr_multilogin.adapter import Adapter, containers_tls_args
-from kcr_multilogin.stores import containers_read_order, containers_store
+from kcr_multilogin.stores import containers_persistent_store, containers_read_order, containers_store
 
 PODMAN = Adapter(
     name="podman",
@@ -15,5 +15,7 @@ PODMAN = Adapter(
     tls_args=containers_tls_args,
     store=containers_store,
     read_order=containers_read_order,
+    persist_store=containers_persistent_store,
+    authfile_option="--authfile",
     get_login_command=("login", "--get-login"),
 )

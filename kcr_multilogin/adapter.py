@@ -36,6 +36,8 @@ class Adapter:
     tls_args: Callable[[TlsPlan], list[str]]
     store: Callable[[Registry, Environment], StoreRef]  # the store the tool's login writes
     read_order: Callable[[Registry, Environment], Iterable[StoreRef]] | None = None  # None: only `store`
+    persist_store: Callable[[Registry, Environment], StoreRef] | None = None  # `--persist`: a file surviving reboots
+    authfile_option: str | None = None  # how to point the tool at another credential file
     get_login_command: tuple[str, ...] | None = None  # the tool's own read-back, printing the username
     password_input: str = "stdin"  # "stdin" (--password-stdin) or "prompt" (answered on a pty)
     stdin_since: tuple[int, ...] | None = None  # older versions lack --password-stdin: use the prompt
@@ -121,7 +123,8 @@ def advice(message: str) -> str | None:
     text = message.lower()
     if "pass not initialized" in text or "password store is empty" in text:
         return "the pass store is not initialised: run `pass init <gpg-key-id>`"
-    if "executable file not found" in text and "docker-credential-" in text:
+    if "docker-credential-" in text and any(s in text for s in ("executable file not found", "current directory",
+                                                                "no such file")):
         return "the credential helper named in the tool's config is not installed: install it or remove the setting"
     if "xdg_runtime_dir" in text and "does not exist" in text:
         return "XDG_RUNTIME_DIR points to a missing directory: create it or unset XDG_RUNTIME_DIR"

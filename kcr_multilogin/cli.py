@@ -56,6 +56,7 @@ TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help=
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document instead of the table.")]
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would run; touch nothing, contact nothing.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Log in even where the same credential is already stored.")]
+PersistOpt = Annotated[bool, typer.Option("--persist", help="podman/skopeo/buildah: store in ~/.config/containers/auth.json, which survives reboots.")]
 ToolsArg = Annotated[List[str], typer.Argument(metavar="TOOL...", help=f"Any of: {', '.join(TOOL_NAMES)}.")]
 SomeToolsArg = Annotated[Optional[List[str]], typer.Argument(metavar="[TOOL]...", help=f"Any of: {', '.join(TOOL_NAMES)} (default: all).", show_default=False)]
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="No network: report what is stored without asking the registry.")]
@@ -73,6 +74,7 @@ class _LoginOptions:
     json: bool
     dry_run: bool
     force: bool
+    persist: bool
 
 
 @app.command("all")
@@ -80,12 +82,14 @@ def all_(
     type_: TypeOpt = None, username: UserOpt = None, password_stdin: StdinOpt = False,
     registry: RegistryOpt = DEFAULT_REGISTRY, ca_file: CaOpt = None, tls_verify: VerifyOpt = True,
     timeout: TimeoutOpt = 60.0, json: JsonOpt = False, dry_run: DryOpt = False, force: ForceOpt = False,
+    persist: PersistOpt = False,
 ) -> None:
     """Log every supported tool found on PATH into the registry.
 
     Example: echo "$TOKEN" | kcr-multilogin all --type org -u my-company --password-stdin
     """
-    opts = _LoginOptions(type_, username, password_stdin, registry, ca_file, tls_verify, timeout, json, dry_run, force)
+    opts = _LoginOptions(type_, username, password_stdin, registry, ca_file, tls_verify, timeout, json, dry_run, force,
+                         persist)
     raise typer.Exit(_login(TOOL_NAMES, opts))
 
 
@@ -94,12 +98,14 @@ def login(
     tools: ToolsArg, type_: TypeOpt = None, username: UserOpt = None, password_stdin: StdinOpt = False,
     registry: RegistryOpt = DEFAULT_REGISTRY, ca_file: CaOpt = None, tls_verify: VerifyOpt = True,
     timeout: TimeoutOpt = 60.0, json: JsonOpt = False, dry_run: DryOpt = False, force: ForceOpt = False,
+    persist: PersistOpt = False,
 ) -> None:
     """Log only the named tools into the registry.
 
     Example: KCR_USERNAME=dev@example.com KCR_TOKEN=... kcr-multilogin login podman helm --json
     """
-    opts = _LoginOptions(type_, username, password_stdin, registry, ca_file, tls_verify, timeout, json, dry_run, force)
+    opts = _LoginOptions(type_, username, password_stdin, registry, ca_file, tls_verify, timeout, json, dry_run, force,
+                         persist)
     raise typer.Exit(_login(_tool_names(tools), opts))
 
 
@@ -160,6 +166,36 @@ def _logout(tools: tuple[str, ...], as_json: bool, registry_text: str, ca_file: 
     return report.exit_code
 
 
+@app.command("doctor")
+def doctor(
+    json: JsonOpt = False, registry: RegistryOpt = DEFAULT_REGISTRY, ca_file: CaOpt = None,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="For the registry checks.")] = 15.0,
+) -> None:
+    """Find what will make a login fail or vanish, and say how to fix it, in your shell's syntax.
+
+    Example: kcr-multilogin doctor --json | jq '.checks[] | select(.level != "ok")'
+    """
+    from kcr_multilogin import prompts, render
+    from kcr_multilogin.adapters import ADAPTERS
+    from kcr_multilogin.doctor import run_doctor
+    from kcr_multilogin.inputs import parse_registry, parse_timeout
+    from kcr_multilogin.registry import TlsOptions
+    from kcr_multilogin.shell import detect
+    from kcr_multilogin.stores import Environment
+
+    target = parse_registry(registry)
+    tls = TlsOptions(True, prompts.check_ca_file(ca_file))
+    env = Environment(dict(os.environ))
+    report = run_doctor(target, tls, env, detect(env.vars, env.platform), ADAPTERS, parse_timeout(timeout))
+    if json:
+        render.write_json_doc(report.to_json(), sys.stdout)
+    else:
+        from rich.console import Console
+
+        render.print_doctor(report, Console())
+    raise typer.Exit(report.exit_code)
+
+
 def _tool_names(names: List[str]) -> tuple[str, ...]:
     unknown = [n for n in names if n not in TOOL_NAMES]
     if unknown:
@@ -184,7 +220,7 @@ def _login(tools: tuple[str, ...], opts: _LoginOptions) -> int:
     credential = prompts.gather_credential(opts.type_, opts.username, opts.password_stdin)
     _secrets.append(credential.token)
     request = LoginRequest(registry, credential, tools, TlsOptions(opts.tls_verify, ca_file), timeout,
-                           opts.dry_run, opts.force)
+                           opts.dry_run, opts.force, opts.persist)
     report = run_login(request, Environment(dict(os.environ)), ADAPTERS)
     _emit(report, opts.json)
     return report.exit_code

@@ -21,12 +21,14 @@ from pathlib import Path
 
 from kcr_multilogin import proc
 from kcr_multilogin.adapter import Adapter, TlsPlan, advice, last_meaningful_line
+from kcr_multilogin.checks import FAIL, WARN, Check, local_checks
 from kcr_multilogin.detect import Detected
 from kcr_multilogin.fanout import detect_all, group_by_keys, in_daemon_thread, wait
 from kcr_multilogin.inputs import Credential, Registry
 from kcr_multilogin.locks import LockTimeout, store_locks
 from kcr_multilogin.registry import CheckResult, TlsOptions, check_credential
 from kcr_multilogin.results import AUTHENTICATED, FAILED_STATUS, NOT_INSTALLED, PLANNED, TIMEOUT, Report, ToolRow
+from kcr_multilogin.shell import detect as detect_shell
 from kcr_multilogin.stores import Environment, StoreError, StoreRef, StoredCredential, read_credential
 
 RowCallback = Callable[[ToolRow], None]
@@ -42,6 +44,7 @@ class LoginRequest:
     timeout: float = 60.0
     dry_run: bool = False
     force: bool = False
+    persist: bool = False  # podman/skopeo/buildah: a credential file that survives reboots
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,20 @@ class _Run:
     @property
     def cred(self) -> Credential:
         return self.request.credential
+
+    def persisting(self, a: Adapter) -> bool:
+        return self.request.persist and a.persist_store is not None
+
+    def write_store(self, a: Adapter) -> StoreRef:
+        chooser = a.persist_store if self.persisting(a) and a.persist_store else a.store
+        return chooser(self.request.registry, self.env)
+
+    def authfile(self, a: Adapter) -> Path | None:
+        """The file to name with --authfile: only when it is not the one the tool writes anyway."""
+        if not self.persisting(a):
+            return None
+        target = self.write_store(a).file
+        return target if target != a.store(self.request.registry, self.env).file else None
 
 
 def secrets_of(cred: Credential) -> tuple[str, ...]:
@@ -75,10 +92,14 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
         if on_row is not None:
             on_row(row)
 
+    warnings: list[Check] = []
+
     def report(**kw: object) -> Report:
         ordered = tuple(rows.get(name) or _unfinished(name, adapters) for name in request.tools)
+        notes = tuple(f"warning: {c.summary}" + (f"; fix: {c.fix}" if c.fix else "") for c in warnings)
         return Report("dry-run" if request.dry_run else "login", request.registry.key, request.credential.username,
-                      request.credential.credential_type.value, ordered, **kw)  # type: ignore[arg-type]
+                      request.credential.credential_type.value, ordered, notes=notes,
+                      warnings=tuple(c.to_json() for c in warnings), **kw)  # type: ignore[arg-type]
 
     cred = request.credential
     preflight: Future[CheckResult] | None = None
@@ -96,6 +117,9 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
         usable = [d for d in found.values() if d.usable]
         if not any(d.path for d in found.values()):
             return report()
+        checks = _relevant_checks(request, child, found)
+        warnings.extend(c for c in checks if c.level == WARN)
+        usable = _drop_blocked(usable, checks, cred, finish)
         with _tls_plan(request.tls, usable, request.dry_run) as plan:
             if request.dry_run:
                 for d in usable:
@@ -119,6 +143,26 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
         return report(interrupted=True)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _relevant_checks(request: LoginRequest, env: Environment, found: Mapping[str, Detected]) -> list[Check]:
+    """The cheap local doctor checks for the tools this run touches (no network)."""
+    skip = {"containers.persistence"} if request.persist else set()
+    shell = detect_shell(env.vars, env.platform)
+    return [c for c in local_checks(request.registry, env, shell, found) if c.id not in skip]
+
+
+def _drop_blocked(usable: list[Detected], checks: Sequence[Check], cred: Credential,
+                  finish: RowCallback) -> list[Detected]:
+    """A check that predicts a tool's login will fail is reported in its row, instead of the tool's raw error."""
+    kept = []
+    for d in usable:
+        blocking = next((c for c in checks if c.level == FAIL and d.adapter.name in c.blocks), None)
+        if blocking is None:
+            kept.append(d)
+        else:
+            finish(_base(d, cred).with_(detail=f"{blocking.summary} — fix: {blocking.fix} [{blocking.id}]"))
+    return kept
 
 
 def _unfinished(name: str, adapters: Mapping[str, Adapter]) -> ToolRow:
@@ -162,6 +206,9 @@ def login_argv(d: Detected, run: _Run, *, prompt: bool = False, display: bool = 
     if not prompt:
         argv.append("--password-stdin")
     argv += a.tls_args(plan)
+    authfile = run.authfile(a)
+    if authfile is not None and a.authfile_option:
+        argv += [a.authfile_option, str(authfile)]
     argv.append(run.request.registry.key)
     return tuple(argv)
 
@@ -186,7 +233,7 @@ def _tls_plan(tls: TlsOptions, usable: Sequence[Detected], dry_run: bool) -> Ite
 def _planned(d: Detected, run: _Run) -> ToolRow:
     prompt = d.adapter.uses_prompt(d.version)
     try:
-        where = d.adapter.store(run.request.registry, run.env).describe(run.env.home)
+        where = run.write_store(d.adapter).describe(run.env.home)
     except StoreError as exc:
         where = f"unreadable: {exc}"
     how = "answering its password prompt on a pty" if prompt else "with the token on stdin"
@@ -202,7 +249,7 @@ def _group_by_store(usable: Sequence[Detected], run: _Run, finish: RowCallback) 
     items: list[tuple[tuple[Detected, StoreRef], frozenset[str]]] = []
     for d in usable:
         try:
-            store = d.adapter.store(run.request.registry, run.env)
+            store = run.write_store(d.adapter)
         except StoreError as exc:
             # docker overwrites a corrupt config.json on login, losing every other entry: never let it.
             finish(_base(d, run.cred).with_(detail=f"{exc}: fix or move the file; {d.adapter.name} was not run so "
@@ -251,6 +298,7 @@ def _login_one(d: Detected, store: StoreRef, run: _Run, written_by: str | None) 
         except StoreError:
             existing = None
         if _same(existing, run.cred):
+            _unshadow(d, run, left())
             problem = _confirm(d, run, left())
             if problem is None:
                 how = (f"logged in through {written_by} (shared store {store.describe(home)})" if written_by
@@ -274,7 +322,7 @@ def _login_one(d: Detected, store: StoreRef, run: _Run, written_by: str | None) 
         return row.with_(detail=_failure_detail(d, run, result), elapsed=elapsed), False
 
     try:
-        after = a.store(registry, run.env)
+        after = run.write_store(a)
         stored = read_credential(after, registry, run.env, left())
     except StoreError as exc:
         return row.with_(detail=f"login exited 0 but the credential cannot be read back: {exc}", elapsed=elapsed), True
@@ -282,10 +330,15 @@ def _login_one(d: Detected, store: StoreRef, run: _Run, written_by: str | None) 
         what = "nothing" if stored is None else f"a different credential ({stored.username or 'identity token'})"
         return row.with_(detail=f"login exited 0 but {after.describe(home)} holds {what} for {registry}",
                          elapsed=time.monotonic() - started), True
+    unshadowed = _unshadow(d, run, left())
     problem = _confirm(d, run, left())
     if problem is not None:
         return row.with_(detail=problem, elapsed=time.monotonic() - started), True
     detail = f"stored in {after.describe(home)}"
+    if run.persisting(a):
+        detail += " (survives reboots)"
+    if unshadowed:
+        detail += f"; removed the older entry from {unshadowed.describe(home)}, which the tool reads first"
     if d.is_podman_shim:
         detail = f"docker is podman's docker shim: {detail}"
     if after.volatile:
@@ -294,6 +347,23 @@ def _login_one(d: Detected, store: StoreRef, run: _Run, written_by: str | None) 
     if note:
         detail += f"; {note}"
     return row.with_(status=AUTHENTICATED, detail=detail, elapsed=time.monotonic() - started), True
+
+
+def _unshadow(d: Detected, run: _Run, timeout: float) -> StoreRef | None:
+    """With --persist, an entry left in the runtime auth file would be read first (tool-facts §2): remove it with
+    the tool's own logout, so the persistent credential is the one in use."""
+    a = d.adapter
+    if run.authfile(a) is None or a.authfile_option is None:
+        return None
+    runtime = a.store(run.request.registry, run.env)
+    try:
+        if read_credential(runtime, run.request.registry, run.env, timeout) is None:
+            return None
+    except StoreError:
+        return None
+    proc.run([d.path or a.binary, *a.logout_command, a.authfile_option, str(runtime.file), run.request.registry.key],
+             env=run.env.vars, timeout=timeout, redact_secrets=run.secrets)
+    return runtime
 
 
 def _confirm(d: Detected, run: _Run, timeout: float) -> str | None:

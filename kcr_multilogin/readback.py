@@ -34,11 +34,11 @@ def inspect(d: Detected, registry: Registry, env: Environment, timeout: float) -
         order = a.read_order(registry, env) if a.read_order else [a.store(registry, env)]
         found: Inspection | None = None
         first: StoreRef | None = None
-        for index, store in enumerate(order):
+        for store in order:
             first = first or store
             cred = read_credential(store, registry, env, timeout)
             if cred is not None:
-                found = Inspection(store, cred, fallback=index > 0)
+                found = Inspection(store, cred, fallback=store.fallback)
                 break
     except StoreError as exc:
         return Inspection(None, None, error=str(exc))

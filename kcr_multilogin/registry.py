@@ -296,3 +296,46 @@ def _get(client: _Client, url: str, headers: dict[str, str]) -> _Response:
         raise _Failure("error", f"{host} did not answer with valid HTTP ({type(exc).__name__})") from None
     except OSError as exc:
         raise _Failure("unreachable", f"cannot reach {host}: {exc.strerror or exc}") from None
+
+
+def probe(registry: Registry, tls: TlsOptions, timeout: float) -> CheckResult:
+    """An anonymous `GET /v2/`: is it reachable, does TLS verify with the given trust, what does its clock say."""
+    client = _Client(tls, time.monotonic() + timeout)
+    base = f"https://{registry.key}/v2/"
+    try:
+        resp = _get_following(client, base, None)
+    except _Failure as exc:
+        return CheckResult(exc.outcome, exc.detail, None, exc.status, requests=client.requests)
+    finally:
+        client.close()
+    date = resp.headers.get("Date")
+    challenges = parse_challenges(resp.headers.get("WWW-Authenticate", ""))
+    challenge = "bearer" if "bearer" in challenges else "basic" if "basic" in challenges else None
+    if resp.status in (200, 401):
+        asked = f"a {challenge.capitalize()} challenge" if challenge else "no challenge"
+        return CheckResult("ok", f"GET {base} answered HTTP {resp.status} with {asked}", challenge, resp.status,
+                           False, date, client.requests)
+    return CheckResult("error", f"GET {base} answered HTTP {resp.status}{_reason(resp)}: not a registry API", None,
+                       resp.status, False, date, client.requests)
+
+
+_TLS_REASONS = (
+    ("unable to get local issuer certificate", "its certificate chain ends at a CA this machine does not trust"),
+    ("self-signed certificate in certificate chain", "it is signed by a private CA that this machine does not trust"),
+    ("self signed certificate in certificate chain", "it is signed by a private CA that this machine does not trust"),
+    ("self-signed certificate", "its certificate is self-signed"),
+    ("self signed certificate", "its certificate is self-signed"),
+    ("hostname mismatch", "its certificate is not issued for this host name"),
+    ("ip address mismatch", "its certificate is not issued for this IP address"),
+    ("certificate has expired", "its certificate has expired"),
+    ("certificate is not yet valid", "its certificate is not valid yet (check this machine's clock)"),
+)
+
+
+def explain_tls(detail: str) -> str:
+    """The CA problem in words, from OpenSSL's verify message."""
+    lower = detail.lower()
+    for needle, words in _TLS_REASONS:
+        if needle in lower:
+            return words
+    return "its certificate does not verify"

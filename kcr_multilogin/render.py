@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from kcr_multilogin.doctor import DoctorReport
 from kcr_multilogin.results import Report, ToolRow
 
 _STYLE = {
@@ -86,5 +87,31 @@ def progress_line(row: ToolRow) -> str:
 
 
 def write_json(report: Report, stream: IO[str]) -> None:
-    json.dump(report.to_json(), stream, indent=2)
+    write_json_doc(report.to_json(), stream)
+
+
+def write_json_doc(doc: object, stream: IO[str]) -> None:
+    json.dump(doc, stream, indent=2)
     stream.write("\n")
+
+
+_LEVEL = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "bold red")}
+
+
+def print_doctor(report: DoctorReport, console: Console) -> None:
+    console.print(Text(f"kcr-multilogin doctor · {report.registry} · shell: {report.shell}", style="bold"))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold", ratio=1)
+    for check in report.checks:
+        label, style = _LEVEL[check.level]
+        text = Text(check.summary)
+        if check.level != "ok" and check.fix:
+            text.append("\nfix: ", style="bold")
+            text.append(check.fix)
+        grid.add_row(Text(label, style=style), check.id, text)
+    console.print(grid)
+    fails = sum(c.level == "fail" for c in report.checks)
+    warns = sum(c.level == "warn" for c in report.checks)
+    console.print(Text(f"{fails} failing, {warns} warning(s), {len(report.checks) - fails - warns} ok"))

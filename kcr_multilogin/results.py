@@ -87,6 +87,7 @@ class Report:
     preflight_failed: bool = False
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
+    warnings: tuple[dict[str, str], ...] = field(default=())  # doctor checks at level warn, for login
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -95,6 +96,8 @@ class Report:
             "credential_type": self.credential_type,
             "tools": [row.to_json(self.command) for row in self.rows],
         }
+        if self.command in ("login", "dry-run"):
+            doc["warnings"] = list(self.warnings)
         if self.error is not None:
             doc["error"] = self.error
         return doc

@@ -63,6 +63,7 @@ class StoreRef:
     helper: str | None = None  # docker-credential-<helper> holds the secret
     helper_via: str | None = None  # "credHelpers", "credsStore" or "default" (auto-detected by the tool)
     volatile: bool = False  # on a tmpfs that does not survive a reboot
+    fallback: bool = False  # a file the tool only reads as a fallback (podman reading docker's config.json)
 
     def describe(self, home: Path | None = None) -> str:
         path = _tilde(self.file, home)
@@ -252,14 +253,20 @@ def _contains_auth(config: Mapping[str, object] | None) -> bool:
     return bool(config.get("credsStore") or config.get("credHelpers") or config.get("auths"))
 
 
-def docker_format_store(path: Path, registry: Registry, env: Environment) -> StoreRef:
-    """docker and helm: credHelpers, then credsStore, then the auto-detected native helper, then the file."""
-    config = load_config(path)
+def resolve_helper(config: Mapping[str, object] | None, registry: Registry, env: Environment) -> tuple[str, str] | None:
+    """docker and helm: credHelpers, then credsStore, then the helper they auto-detect for a config without any
+    auth ("default"); None means the plain-text file store."""
     chosen = configured_helper(config, registry)
     if chosen is None and not _contains_auth(config):
         detected = default_native_helper(env)
         if detected:
             chosen = (detected, "default")
+    return chosen
+
+
+def docker_format_store(path: Path, registry: Registry, env: Environment) -> StoreRef:
+    """docker and helm: the resolved helper, else the file itself."""
+    chosen = resolve_helper(load_config(path), registry, env)
     if chosen is None:
         return StoreRef(path)
     return StoreRef(path, helper=chosen[0], helper_via=chosen[1])
@@ -307,6 +314,17 @@ def containers_store(registry: Registry, env: Environment) -> StoreRef:
     return StoreRef(path, helper=chosen[0], helper_via=chosen[1], volatile=volatile)
 
 
+def containers_persistent_store(registry: Registry, env: Environment) -> StoreRef:
+    """`--persist`: ~/.config/containers/auth.json, which the tools read right after the runtime file (tool-facts §2).
+    With REGISTRY_AUTH_FILE set the tools read nothing else, so it stays the store."""
+    primary = containers_store(registry, env)
+    if env.vars.get("REGISTRY_AUTH_FILE") or env.platform != "linux":
+        return primary
+    user_file = env.home / ".config" / "containers" / "auth.json"
+    chosen = configured_helper(load_config(user_file), registry)
+    return StoreRef(user_file, *(chosen or (None, None)))
+
+
 def containers_read_order(registry: Registry, env: Environment) -> Iterator[StoreRef]:
     """Where podman/skopeo/buildah look, in order (tool-facts §2 "Read order"); lazily, as the tools stop at the
     first file with an entry and never parse the rest."""
@@ -321,7 +339,8 @@ def containers_read_order(registry: Registry, env: Environment) -> Iterator[Stor
     docker_file = docker_config_file(env)
     # credHelpers in docker's file are honoured; a credsStore there is ignored (tool-facts §2).
     chosen = configured_helper(load_config(docker_file), registry, creds_store=False)
-    yield StoreRef(docker_file, *(chosen or (None, None)))
+    yield StoreRef(docker_file, helper=chosen[0] if chosen else None, helper_via=chosen[1] if chosen else None,
+                   fallback=True)
 
 
 def helm_config_home(env: Environment) -> Path:

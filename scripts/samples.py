@@ -67,6 +67,9 @@ def main() -> None:
         sample("login", *login, stdin=TOKEN)
         sample("login-again", *login, stdin=TOKEN)
         sample("status", "status")
+        doctor = box.run("doctor", *common)
+        (out / "doctor.txt").write_text(doctor.stdout.replace(str(box.runtime), "/run/user/1000")
+                                        .replace(str(box.home), "~").replace(str(pki.ca_cert), "ca.pem"))
         sample("logout-podman", "logout", "podman")
         sample("logout", "logout")
     finally:
@@ -76,8 +79,12 @@ def main() -> None:
 
 
 def splice_readme(samples: Path) -> None:
+    from kcr_multilogin.checks import troubleshooting_markdown
+
     readme = ROOT / "README.md"
     text = readme.read_text()
+    start = text.index("<!-- troubleshooting -->\n") + len("<!-- troubleshooting -->\n")
+    text = text[:start] + troubleshooting_markdown() + text[text.index("<!-- /troubleshooting -->"):]
     for sample in sorted(samples.glob("*.txt")):
         marker = f"<!-- sample: {sample.stem} -->\n```\n"
         start = text.find(marker)

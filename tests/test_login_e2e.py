@@ -187,8 +187,24 @@ def test_canary_token_never_reaches_argv_env_or_output(sandbox: Sandbox, token_r
         assert canary not in text and encoded not in text
 
 
-def test_failing_tools_get_their_own_reason_and_the_rest_succeed(sandbox: Sandbox, basic_registry: RunningRegistry,
-                                                                 tokens: dict[str, str], tmp_path: Path) -> None:
+def test_failing_tool_gets_its_own_reason_and_the_rest_succeed(sandbox: Sandbox, basic_registry: RunningRegistry,
+                                                               tokens: dict[str, str], tmp_path: Path) -> None:
+    """A real failure inside the tools: their auth.json sends this registry to a helper that does not exist."""
+    sandbox.auth_json.parent.mkdir(parents=True)
+    sandbox.auth_json.write_text(json.dumps({"auths": {}, "credHelpers": {basic_registry.host: "nosuch"}}))
+    result = login(sandbox, basic_registry, ORG, tokens[ORG], "--json")
+    assert result.returncode == 1
+    by_tool = rows(result)
+    assert by_tool["docker"]["status"] == by_tool["helm"]["status"] == "authenticated"
+    for tool, rc in (("podman", 125), ("skopeo", 1), ("buildah", 125)):
+        assert by_tool[tool]["status"] == "failed"
+        assert by_tool[tool]["detail"].startswith(f"{tool} exited {rc}: "), by_tool[tool]["detail"]
+        assert "docker-credential-nosuch" in by_tool[tool]["detail"]
+        assert "the credential helper named in the tool's config is not installed" in by_tool[tool]["detail"]
+
+
+def test_missing_runtime_dir_is_reported_in_the_rows_without_running_the_tools(
+        sandbox: Sandbox, basic_registry: RunningRegistry, tokens: dict[str, str], tmp_path: Path) -> None:
     missing = tmp_path / "no-such-runtime-dir"
     result = login(sandbox, basic_registry, ORG, tokens[ORG], "--json", env={"XDG_RUNTIME_DIR": str(missing)})
     assert result.returncode == 1
@@ -196,8 +212,9 @@ def test_failing_tools_get_their_own_reason_and_the_rest_succeed(sandbox: Sandbo
     assert by_tool["docker"]["status"] == by_tool["helm"]["status"] == "authenticated"
     for tool in ("podman", "skopeo", "buildah"):
         assert by_tool[tool]["status"] == "failed"
-        assert "XDG_RUNTIME_DIR" in by_tool[tool]["detail"]
-        assert "create it or unset XDG_RUNTIME_DIR" in by_tool[tool]["detail"]
+        assert f"XDG_RUNTIME_DIR={missing} does not exist" in by_tool[tool]["detail"]
+        assert "unset XDG_RUNTIME_DIR" in by_tool[tool]["detail"] and "[containers.runtime-dir]" in by_tool[tool]["detail"]
+    assert {tool for tool, _ in logins_run(sandbox)} == {"docker", "helm"}
 
 
 def test_hanging_tool_times_out_alone_and_leaves_no_orphan(sandbox: Sandbox, basic_registry: RunningRegistry,

@@ -13,7 +13,7 @@ from kcr_multilogin.registry import USER_AGENT
 from tests.conftest import ORG, USER
 from tests.harness.certs import Pki
 from tests.harness.registry import RunningRegistry, htpasswd_auth, htpasswd_file, start_registry
-from tests.harness.sandbox import TOOLS, Sandbox
+from tests.harness.sandbox import TOOLS, Sandbox, helper_tools_bin
 from tests.helpers import doc, login, rows
 
 pytestmark = pytest.mark.realtools
@@ -184,10 +184,10 @@ def test_logout_of_podman_alone_says_what_remains(sandbox: Sandbox, basic_regist
 def pass_sandbox(sandbox: Sandbox) -> Sandbox:
     """Debian's docker-credential-pass + pass + gnupg, with a throwaway key and `pass init` in the test's HOME.
 
-    PATH gains /usr/bin so docker and helm find `pass` and `docker-credential-pass` and pick them by themselves
-    (tool-facts §1 "Beware"); every other test keeps them off PATH.
+    PATH gains the unpacked helpers (and /usr/bin for gpg and pass's own tools), so docker and helm find `pass` and
+    `docker-credential-pass` and pick them by themselves (tool-facts §1 "Beware"); every other test keeps them off PATH.
     """
-    sandbox.env["PATH"] = f"{sandbox.bin}:/usr/bin:/bin"
+    sandbox.env["PATH"] = f"{sandbox.bin}:{helper_tools_bin()}:/usr/bin:/bin"
     env = {**sandbox.env, "GNUPGHOME": str(sandbox.home / ".gnupg")}
     import subprocess
 

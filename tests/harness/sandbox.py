@@ -160,3 +160,12 @@ class Sandbox:
                     except OSError:
                         pass
         return hits
+
+
+def helper_tools_bin() -> Path:
+    """Where scripts/test unpacked pass and docker-credential-pass (kept off the system PATH on purpose)."""
+    directory = Path(os.environ.get("KCR_TEST_TOOLS") or Path(__file__).resolve().parents[2] / ".test-tools/usr/bin")
+    for name in ("pass", "docker-credential-pass", "docker-credential-secretservice"):
+        if not (directory / name).exists():
+            raise MissingTool(f"{directory / name} is missing: run ./scripts/test, which unpacks it there")
+    return directory

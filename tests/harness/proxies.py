@@ -1,0 +1,57 @@
+"""Small loopback servers for what the real registry cannot show on its own."""
+
+from __future__ import annotations
+
+import http.client
+import ssl
+import threading
+import time
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+class SkewedClockProxy:
+    """HTTPS in front of a real registry, forwarding every GET but rewriting `Date` by `skew` seconds."""
+
+    def __init__(self, upstream: str, ca: Path, cert: Path, key: Path, skew: float):
+        upstream_context = ssl.create_default_context(cafile=str(ca))
+        host, port = upstream.rsplit(":", 1)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def send_header(self, keyword: str, value: str) -> None:
+                if keyword.lower() in ("date", "server"):
+                    return  # BaseHTTPRequestHandler adds its own; ours is set below
+                super().send_header(keyword, value)
+
+            def do_GET(self) -> None:  # noqa: N802
+                conn = http.client.HTTPSConnection(host, int(port), context=upstream_context, timeout=10)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request("GET", self.path, headers=headers)
+                resp = conn.getresponse()
+                body = resp.read()
+                self.send_response_only(resp.status)
+                for name, value in resp.getheaders():
+                    if name.lower() not in ("date", "content-length", "connection", "transfer-encoding"):
+                        self.send_header(name, value)
+                BaseHTTPRequestHandler.send_header(self, "Date", formatdate(time.time() + skew, usegmt=True))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                conn.close()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert), str(key))
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
