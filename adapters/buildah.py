@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kcr_multilogin.adapter import Adapter, containers_tls_args
-from kcr_multilogin.stores import containers_persistent_store, containers_read_order, containers_store
+from kcr_multilogin.locations import containers_persistent_store, containers_read_order, containers_store
 
 BUILDAH = Adapter(
     name="buildah",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kcr_multilogin.adapter import Adapter, TlsPlan, no_tls_args
 from kcr_multilogin.inputs import Registry
-from kcr_multilogin.stores import docker_store
+from kcr_multilogin.locations import docker_store
 
 
 def tls_advice(registry: Registry, plan: TlsPlan, error: str) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kcr_multilogin.adapter import Adapter, helm_tls_args
-from kcr_multilogin.stores import helm_store
+from kcr_multilogin.locations import helm_store
 
 HELM = Adapter(
     name="helm",

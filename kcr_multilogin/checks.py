@@ -14,19 +14,14 @@ from pathlib import Path
 from kcr_multilogin.adapter import version_tuple
 from kcr_multilogin.detect import Detected
 from kcr_multilogin.inputs import Registry
-from kcr_multilogin.shell import Shell
-from kcr_multilogin.stores import (
-    Environment,
-    StoreError,
-    StoreRef,
+from kcr_multilogin.locations import (
     containers_auth_file,
     containers_read_order,
     docker_config_file,
-    find_entry,
     helm_registry_config,
-    load_config,
-    resolve_helper,
 )
+from kcr_multilogin.shell import Shell
+from kcr_multilogin.stores import Environment, StoreError, StoreRef, find_entry, load_config, resolve_helper
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 CONTAINERS = ("podman", "skopeo", "buildah")

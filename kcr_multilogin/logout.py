@@ -15,6 +15,7 @@ from kcr_multilogin.adapter import Adapter, last_meaningful_line
 from kcr_multilogin.detect import Detected
 from kcr_multilogin.fanout import detect_all, group_by_keys, wait
 from kcr_multilogin.inputs import Registry, infer_type
+from kcr_multilogin.locations import docker_config_file, helm_registry_config
 from kcr_multilogin.locks import LockTimeout, store_locks
 from kcr_multilogin.readback import Inspection, inspect
 from kcr_multilogin.registry import TlsOptions
@@ -27,14 +28,7 @@ from kcr_multilogin.results import (
     Report,
     ToolRow,
 )
-from kcr_multilogin.stores import (
-    Environment,
-    StoreError,
-    StoreRef,
-    docker_config_file,
-    helm_registry_config,
-    read_credential,
-)
+from kcr_multilogin.stores import Environment, StoreError, StoreRef, read_credential
 
 
 @dataclass(frozen=True)

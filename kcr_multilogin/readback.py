@@ -12,7 +12,7 @@ from kcr_multilogin import proc
 from kcr_multilogin.adapter import last_meaningful_line
 from kcr_multilogin.detect import Detected
 from kcr_multilogin.inputs import Registry
-from kcr_multilogin.stores import Environment, StoreError, StoredCredential, StoreRef, read_credential
+from kcr_multilogin.stores import Environment, StoredCredential, StoreError, StoreRef, read_credential
 
 
 @dataclass(frozen=True)

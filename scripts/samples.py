@@ -21,12 +21,11 @@ from rich.console import Console
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kcr_multilogin import render  # noqa: E402
+from kcr_multilogin.results import Report, ToolRow  # noqa: E402
 from tests.harness.certs import make_pki  # noqa: E402
 from tests.harness.registry import htpasswd_auth, htpasswd_file, start_registry  # noqa: E402
 from tests.harness.sandbox import Sandbox  # noqa: E402
-
-from kcr_multilogin import render  # noqa: E402
-from kcr_multilogin.results import Report, ToolRow  # noqa: E402
 
 COMMANDS = {"all": "login", "status": "status", "logout": "logout"}
 

@@ -10,17 +10,8 @@ from pathlib import Path
 import pytest
 
 from kcr_multilogin.inputs import parse_registry
-from kcr_multilogin.stores import (
-    Environment,
-    StoreError,
-    StoreRef,
-    containers_auth_file,
-    containers_read_order,
-    docker_store,
-    helm_registry_config,
-    load_config,
-    read_credential,
-)
+from kcr_multilogin.locations import containers_auth_file, containers_read_order, docker_store, helm_registry_config
+from kcr_multilogin.stores import Environment, StoreError, StoreRef, load_config, read_credential
 
 REG = parse_registry("kcr.io")
 
@@ -167,7 +158,7 @@ def test_macos_docker_desktop_layout(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert (docker.helper, docker.helper_via) == ("desktop", "credsStore")
     cred = read_credential(docker, REG, env, 5)
     assert cred is not None and (cred.username, cred.secret, cred.source) == ("dev@example.com", "s3", "helper desktop")
-    from kcr_multilogin.stores import helm_store
+    from kcr_multilogin.locations import helm_store
 
     helm = helm_store(REG, env)
     assert helm.file == home / "Library/Preferences/helm/registry/config.json" and helm.helper == "osxkeychain"

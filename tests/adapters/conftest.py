@@ -7,14 +7,14 @@ from pathlib import Path
 from kcr_multilogin.adapter import Adapter, TlsPlan
 from kcr_multilogin.detect import Detected
 from kcr_multilogin.inputs import Credential, CredentialType, parse_registry
-from kcr_multilogin.login import LoginRequest, _Run, login_argv
+from kcr_multilogin.login_tool import LoginRequest, Run, login_argv
 from kcr_multilogin.proc import ProcResult
 from kcr_multilogin.stores import Environment
 
 
-def argv_for(adapter: Adapter, plan: TlsPlan = TlsPlan(), registry: str = "kcr.io", prompt: bool = False) -> list[str]:
+def argv_for(adapter: Adapter, plan: TlsPlan | None = None, registry: str = "kcr.io", prompt: bool = False) -> list[str]:
     cred = Credential("my-company", CredentialType.ORG, "tok")
-    run = _Run(LoginRequest(parse_registry(registry), cred, (adapter.name,)), Environment({}), plan, ("tok",))
+    run = Run(LoginRequest(parse_registry(registry), cred, (adapter.name,)), Environment({}), plan or TlsPlan(), ("tok",))
     return list(login_argv(Detected(adapter, adapter.binary, "1.0"), run, prompt=prompt))
 
 
