@@ -8,12 +8,16 @@ from kcr_multilogin.locations import docker_store
 
 
 def tls_advice(registry: Registry, plan: TlsPlan, error: str) -> str | None:
-    """`docker login` has no TLS flags: loopback registries are never verified, others use certs.d (tool-facts §1)."""
+    """`docker login` has no TLS flags: loopback registries are never verified, others use certs.d (tool-facts §1).
+    `error` is docker's message after a failure, "" after a success."""
+    tls_error = any(s in error for s in ("x509", "certificate", "tls:"))
+    if error and not tls_error:
+        return None
     if registry.is_loopback:
         if plan.ca_file or not plan.verify:
             return "docker skips TLS verification for loopback hosts"
         return None
-    if not any(s in error for s in ("x509", "certificate", "tls:")):
+    if not tls_error:
         return None
     if plan.ca_file:
         return (f"docker has no CA option: install the CA as /etc/docker/certs.d/{registry.key}/ca.crt "

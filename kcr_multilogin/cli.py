@@ -10,12 +10,15 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
 from kcr_multilogin import __version__
 from kcr_multilogin.inputs import DEFAULT_REGISTRY, UsageError
+
+if TYPE_CHECKING:
+    from kcr_multilogin.stores import Environment
 
 TOOL_NAMES = ("docker", "podman", "skopeo", "buildah", "helm")  # adapters/__init__.py, kept import-free here
 
@@ -141,11 +144,10 @@ def _status(tools: tuple[str, ...], offline: bool, as_json: bool, registry_text:
     from kcr_multilogin.inputs import parse_registry, parse_timeout
     from kcr_multilogin.registry import TlsOptions
     from kcr_multilogin.status import StatusRequest, run_status
-    from kcr_multilogin.stores import Environment
 
     request = StatusRequest(parse_registry(registry_text), tools,
                             TlsOptions(tls_verify, prompts.check_ca_file(ca_file)), parse_timeout(timeout), offline)
-    report = run_status(request, Environment(dict(os.environ)), ADAPTERS)
+    report = run_status(request, _environment(), ADAPTERS)
     _emit(report, as_json)
     return report.exit_code
 
@@ -157,11 +159,10 @@ def _logout(tools: tuple[str, ...], as_json: bool, registry_text: str, ca_file: 
     from kcr_multilogin.inputs import parse_registry, parse_timeout
     from kcr_multilogin.logout import LogoutRequest, run_logout
     from kcr_multilogin.registry import TlsOptions
-    from kcr_multilogin.stores import Environment
 
     request = LogoutRequest(parse_registry(registry_text), tools,
                             TlsOptions(tls_verify, prompts.check_ca_file(ca_file)), parse_timeout(timeout))
-    report = run_logout(request, Environment(dict(os.environ)), ADAPTERS)
+    report = run_logout(request, _environment(), ADAPTERS)
     _emit(report, as_json)
     return report.exit_code
 
@@ -181,11 +182,10 @@ def doctor(
     from kcr_multilogin.inputs import parse_registry, parse_timeout
     from kcr_multilogin.registry import TlsOptions
     from kcr_multilogin.shell import detect
-    from kcr_multilogin.stores import Environment
 
     target = parse_registry(registry)
     tls = TlsOptions(True, prompts.check_ca_file(ca_file))
-    env = Environment(dict(os.environ))
+    env = _environment()
     report = run_doctor(target, tls, env, detect(env.vars, env.platform), ADAPTERS, parse_timeout(timeout))
     if json:
         render.write_json_doc(report.to_json(), sys.stdout)
@@ -212,7 +212,6 @@ def _login(tools: tuple[str, ...], opts: _LoginOptions) -> int:
     from kcr_multilogin.inputs import parse_registry, parse_timeout
     from kcr_multilogin.login import LoginRequest, run_login
     from kcr_multilogin.registry import TlsOptions
-    from kcr_multilogin.stores import Environment
 
     registry = parse_registry(opts.registry)
     timeout = parse_timeout(opts.timeout)
@@ -221,7 +220,7 @@ def _login(tools: tuple[str, ...], opts: _LoginOptions) -> int:
     _secrets.append(credential.token)
     request = LoginRequest(registry, credential, tools, TlsOptions(opts.tls_verify, ca_file), timeout,
                            opts.dry_run, opts.force, opts.persist)
-    report = run_login(request, Environment(dict(os.environ)), ADAPTERS)
+    report = run_login(request, _environment(), ADAPTERS)
     _emit(report, opts.json)
     return report.exit_code
 
@@ -241,6 +240,14 @@ def _emit(report: object, as_json: bool) -> None:
         render.print_report(report, Console())
     if report.interrupted:
         typer.echo("kcr-multilogin: interrupted; every child process was stopped", err=True)
+
+
+def _environment() -> Environment:
+    """What every command's children see: our environment without KCR_TOKEN (even for status, logout, doctor)."""
+    from kcr_multilogin.proc import child_env
+    from kcr_multilogin.stores import Environment
+
+    return Environment(child_env(os.environ, [os.environ.get("KCR_TOKEN", "")]))
 
 
 def _redacted(text: str) -> str:

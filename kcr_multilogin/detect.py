@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from kcr_multilogin import proc
@@ -27,6 +28,9 @@ class Detected:
 def detect(adapter: Adapter, env: Environment, timeout: float = PROBE_TIMEOUT) -> Detected:
     path = env.which(adapter.binary)
     if path is None:
+        blocked = _not_executable(adapter.binary, env)
+        if blocked:
+            return Detected(adapter, blocked, None, f"{blocked} is on PATH but is not executable (chmod +x {blocked}?)")
         return Detected(adapter, None)
     result = proc.run([path, *adapter.version_argv], env=env.vars, timeout=min(timeout, PROBE_TIMEOUT))
     text = result.stdout + "\n" + result.stderr
@@ -42,3 +46,12 @@ def detect(adapter: Adapter, env: Environment, timeout: float = PROBE_TIMEOUT) -
         return Detected(adapter, path, None, f"version probe exited {result.returncode} and said: {said}")
     shim = adapter.binary == "docker" and "podman" in text.lower()
     return Detected(adapter, path, version, None, shim)
+
+
+def _not_executable(name: str, env: Environment) -> str | None:
+    """A file of that name on PATH that `which` skipped because it cannot be executed."""
+    for directory in env.vars.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(directory, name)
+        if directory and os.path.isfile(candidate) and not os.access(candidate, os.X_OK):
+            return candidate
+    return None

@@ -13,10 +13,10 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from kcr_multilogin import proc
+from kcr_multilogin import preserve, proc
 from kcr_multilogin.adapter import Adapter, TlsPlan, advice, last_meaningful_line
 from kcr_multilogin.detect import Detected
 from kcr_multilogin.inputs import Credential, Registry
@@ -44,7 +44,7 @@ class Run:
     request: LoginRequest
     env: Environment  # the children's environment: the token scrubbed out
     plan: TlsPlan
-    secrets: tuple[str, ...]
+    secrets: tuple[str, ...] = field(repr=False)  # for redaction only; never shown
 
     @property
     def cred(self) -> Credential:
@@ -141,12 +141,14 @@ def login_one(d: Detected, store: StoreRef, run: Run, written_by: str | None) ->
     prompt = a.uses_prompt(d.version)
     argv = login_argv(d, run, prompt=prompt)
     row = row.with_(argv=login_argv(d, run, prompt=prompt, display=True))
+    before = preserve.snapshot(store.file)
     if prompt:
         answers = [(r"(?i)username:\s*$", run.cred.username), (r"(?i)password:\s*$", run.cred.token)]
         result = proc.run_on_pty(argv, env=run.env.vars, timeout=left(), answers=answers, redact_secrets=run.secrets)
     else:
         result = proc.run(argv, env=run.env.vars, timeout=left(), stdin=run.cred.token.encode(),
                           redact_secrets=run.secrets)
+    kept = preserve.restore_dropped(store.file, before, registry)
     elapsed = time.monotonic() - started
     if result.timed_out:
         return row.with_(status=TIMEOUT, elapsed=elapsed, detail=f"no answer within {run.request.timeout:g}s: "
@@ -172,6 +174,8 @@ def login_one(d: Detected, store: StoreRef, run: Run, written_by: str | None) ->
         detail += " (survives reboots)"
     if unshadowed:
         detail += f"; removed the older entry from {unshadowed.describe(home)}, which the tool reads first"
+    if kept:
+        detail += f"; put back what {a.binary} dropped from {store.describe(home)}: {', '.join(kept)}"
     if d.is_podman_shim:
         detail = f"docker is podman's docker shim: {detail}"
     if after.volatile:
@@ -194,8 +198,10 @@ def _unshadow(d: Detected, run: Run, timeout: float) -> StoreRef | None:
             return None
     except StoreError:
         return None
+    before = preserve.snapshot(runtime.file)
     proc.run([d.path or a.binary, *a.logout_command, a.authfile_option, str(runtime.file), run.request.registry.key],
              env=run.env.vars, timeout=timeout, redact_secrets=run.secrets)
+    preserve.restore_dropped(runtime.file, before, run.request.registry)
     return runtime
 
 

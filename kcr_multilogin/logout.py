@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from kcr_multilogin import proc
+from kcr_multilogin import preserve, proc
 from kcr_multilogin.adapter import Adapter, last_meaningful_line
 from kcr_multilogin.detect import Detected
 from kcr_multilogin.fanout import detect_all, group_by_keys, wait
@@ -97,8 +97,11 @@ def _logout_group(members: list[Detected], keys: frozenset[str], request: Logout
                     # Nothing in this tool's own store (a tool sharing it may have just removed it).
                     done[a.name] = _Done(removed_by=removed_by)
                     continue
+                written = a.store(request.registry, env).file
+                before = preserve.snapshot(written)
                 result = proc.run([d.path or a.binary, *a.logout_command, request.registry.key], env=env.vars,
                                   timeout=request.timeout)
+                preserve.restore_dropped(written, before, request.registry)
                 said = None
                 if not result.ok:
                     said = ("timed out" if result.timed_out else

@@ -199,6 +199,9 @@ def check_credential(registry: Registry, username: str, token: str, tls: TlsOpti
                 return CheckResult("ok", "the registry does not ask for authentication on /v2/", None, 200,
                                    plain_http, date, client.requests)
             resp = checked
+        if resp.status >= 500:
+            raise _Failure("error", f"GET {base} answered HTTP {resp.status}{_reason(resp)}: the registry is failing "
+                                    "on its side; try again later", resp.status)
         if resp.status != 401:
             raise _Failure("error", f"GET {base} answered HTTP {resp.status}{_reason(resp)}; is this a registry?", resp.status)
         challenges = parse_challenges(resp.headers.get("WWW-Authenticate", ""))
@@ -260,12 +263,18 @@ def _reason(resp: _Response) -> str:
     return f" ({message})" if isinstance(message, str) and message else ""
 
 
+def _keeps_authorization(origin: str, target: str) -> bool:
+    """Go's net/http (shouldCopyHeaderOnRedirect): Authorization follows a redirect to the same host name (any
+    port) or a subdomain of it, and is dropped anywhere else."""
+    return target == origin or target.endswith("." + origin)
+
+
 def _get_following(client: _Client, url: str, authorization: str | None) -> _Response:
-    """GET with redirects followed like Go's client: Authorization is only kept on the same host."""
-    origin = urllib.parse.urlsplit(url).netloc
+    """GET with redirects followed like the tools' Go HTTP client (at most 10 there; 5 here)."""
+    origin = urllib.parse.urlsplit(url).hostname or ""
     for _ in range(_MAX_REDIRECTS + 1):
         headers = {}
-        if authorization and urllib.parse.urlsplit(url).netloc == origin:
+        if authorization and _keeps_authorization(origin, urllib.parse.urlsplit(url).hostname or ""):
             headers["Authorization"] = authorization
         resp = _get(client, url, headers)
         if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):

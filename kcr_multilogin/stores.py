@@ -129,7 +129,7 @@ def load_config(path: Path) -> dict[str, object] | None:
     return data
 
 
-def _normalise_key(key: str) -> str:
+def normalise_key(key: str) -> str:
     """`https://kcr.io/v1/` and `kcr.io` name the same registry (docker's ConvertToHostname)."""
     for prefix in ("https://", "http://"):
         if key.startswith(prefix):
@@ -146,7 +146,7 @@ def find_entry(config: Mapping[str, object], registry: Registry) -> tuple[str, M
     if isinstance(entry, dict):
         return registry.key, entry
     for key, value in auths.items():
-        if isinstance(value, dict) and _normalise_key(key) == registry.key:
+        if isinstance(value, dict) and normalise_key(key) == registry.key:
             return key, value
     return None
 
@@ -220,7 +220,7 @@ def configured_helper(config: Mapping[str, object] | None, registry: Registry, *
     helpers = config.get("credHelpers")
     if isinstance(helpers, dict):
         for key, value in helpers.items():
-            if isinstance(value, str) and value and (key == registry.key or _normalise_key(key) == registry.key):
+            if isinstance(value, str) and value and (key == registry.key or normalise_key(key) == registry.key):
                 return value, "credHelpers"
     store = config.get("credsStore")
     if creds_store and isinstance(store, str) and store:

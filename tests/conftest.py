@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,13 @@ from tests.harness.tokenserver import ISSUER, SERVICE, TokenServer
 USER = "dev@example.com"
 ORG = "my-company"
 CANARY_ORG = "canary-org"
+# Tokens full of shell metacharacters: if anything ever ran a token through a shell, MARKER would be created.
+MARKER = Path(tempfile.gettempdir()) / f"kcr-pwned-{secrets.token_hex(6)}"
+METACHAR_TOKENS = {
+    "meta-dollar": f"$(touch${{IFS}}{MARKER})",
+    "meta-backtick": f"`touch${{IFS}}{MARKER}`",
+    "meta-semicolon": f";touch${{IFS}}{MARKER};#'\"|&<>*?",
+}
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +33,7 @@ def tokens() -> dict[str, str]:
         USER: "kcru_" + secrets.token_hex(16),
         ORG: "kcro_" + secrets.token_hex(16),
         CANARY_ORG: "CANARY" + secrets.token_hex(12) + "xyzzy",
+        **METACHAR_TOKENS,
     }
 
 

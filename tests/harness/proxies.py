@@ -55,3 +55,65 @@ class SkewedClockProxy:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class FakeRegistry:
+    """An HTTPS server answering /v2/ the way a broken registry might.
+
+    mode "500": HTTP 500 with a distribution error document; "redirect": 307 to `target`'s /v2/ (the real
+    registry, on another port of the same host); "loop": a redirect to itself, forever.
+    """
+
+    def __init__(self, mode: str, cert: Path, key: Path, target: str = ""):
+        self.requests = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.requests += 1
+                if mode == "500":
+                    self._send(500, b'{"errors": [{"code": "UNAVAILABLE", "message": "database down"}]}',
+                               {"Content-Type": "application/json"})
+                elif mode == "redirect":
+                    self._send(307, headers={"Location": f"https://{target}{self.path}"})
+                else:
+                    self._send(302, headers={"Location": f"/v2/?n={server.requests}"})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert), str(key))
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class BlackHole:
+    """A port that accepts TCP connections (the kernel's backlog) and never says a word: a registry too slow."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.host = f"127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def close(self) -> None:
+        self.sock.close()
