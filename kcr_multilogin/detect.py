@@ -19,6 +19,7 @@ class Detected:
     version: str | None = None
     problem: str | None = None  # the binary exists but its version probe failed or hung
     is_podman_shim: bool = False  # `docker` that is really podman (podman-docker)
+    probe_seconds: float = 0.0  # how long the version probe took: a measure of the tool's start-up cost
 
     @property
     def usable(self) -> bool:
@@ -45,7 +46,7 @@ def detect(adapter: Adapter, env: Environment, timeout: float = PROBE_TIMEOUT) -
         said = last_meaningful_line(result) or "nothing"
         return Detected(adapter, path, None, f"version probe exited {result.returncode} and said: {said}")
     shim = adapter.binary == "docker" and "podman" in text.lower()
-    return Detected(adapter, path, version, None, shim)
+    return Detected(adapter, path, version, None, shim, result.duration)
 
 
 def _not_executable(name: str, env: Environment) -> str | None:

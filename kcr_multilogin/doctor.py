@@ -9,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from kcr_multilogin.adapter import Adapter
+from kcr_multilogin.background import in_daemon_thread, wait
 from kcr_multilogin.checks import FAIL, OK, WARN, Check, local_checks, plaintext_copies
-from kcr_multilogin.fanout import detect_all, in_daemon_thread, wait
+from kcr_multilogin.fanout import detect_all
 from kcr_multilogin.inputs import Registry
 from kcr_multilogin.registry import CheckResult, TlsOptions, explain_tls, probe
 from kcr_multilogin.shell import Shell

@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TypeVar
 
 from kcr_multilogin.adapter import Adapter
+from kcr_multilogin.background import wait
 from kcr_multilogin.detect import Detected, detect
 from kcr_multilogin.stores import Environment
 
-T = TypeVar("T")
 Item = TypeVar("Item")
-
-
-def wait(future: Future[T]) -> T:
-    """Wait in short slices so Ctrl-C reaches the main thread promptly."""
-    while True:
-        try:
-            return future.result(timeout=0.1)
-        except TimeoutError:
-            continue
-
-
-def in_daemon_thread(fn: Callable[[], T]) -> Future[T]:
-    """A daemon thread, so a slow registry never holds up exit when nothing needs its answer any more."""
-    future: Future[T] = Future()
-
-    def target() -> None:
-        try:
-            future.set_result(fn())
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
-            future.set_exception(exc)
-
-    threading.Thread(target=target, daemon=True, name="kcr-network").start()
-    return future
 
 
 def detect_all(pool: ThreadPoolExecutor, names: Sequence[str], adapters: Mapping[str, Adapter], env: Environment,

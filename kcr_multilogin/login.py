@@ -13,14 +13,24 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from kcr_multilogin import proc
 from kcr_multilogin.adapter import Adapter, TlsPlan
+from kcr_multilogin.background import in_daemon_thread, wait
 from kcr_multilogin.checks import FAIL, WARN, Check, local_checks
 from kcr_multilogin.detect import Detected
-from kcr_multilogin.fanout import detect_all, group_by_keys, in_daemon_thread, wait
+from kcr_multilogin.fanout import detect_all, group_by_keys
 from kcr_multilogin.inputs import Credential, Registry
 from kcr_multilogin.locks import LockTimeout, store_locks
-from kcr_multilogin.login_tool import LoginRequest, Run, base_row, login_argv, login_one, secrets_of, tls_plan
+from kcr_multilogin.login_tool import (
+    LoginRequest,
+    Run,
+    base_row,
+    confirm_stored,
+    login_argv,
+    login_one,
+    secrets_of,
+    tls_plan,
+)
 from kcr_multilogin.registry import CheckResult, check_credential
-from kcr_multilogin.results import FAILED_STATUS, NOT_INSTALLED, PLANNED, TIMEOUT, Report, ToolRow
+from kcr_multilogin.results import AUTHENTICATED, FAILED_STATUS, NOT_INSTALLED, PLANNED, TIMEOUT, Report, ToolRow
 from kcr_multilogin.shell import detect as detect_shell
 from kcr_multilogin.stores import Environment, StoreError, StoreRef
 
@@ -30,7 +40,8 @@ RowCallback = Callable[[ToolRow], None]
 
 
 def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Adapter],
-              on_row: RowCallback | None = None) -> Report:
+              on_row: RowCallback | None = None, preflight: Future[CheckResult] | None = None) -> Report:
+    """`preflight`, when given, is the already started check of this request's credential."""
     secrets = secrets_of(request.credential)
     child = Environment(proc.child_env(env.vars, secrets), env.platform, env.uid)
     rows: dict[str, ToolRow] = {}
@@ -52,8 +63,7 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
                       warnings=tuple(c.to_json() for c in warnings), **kw)  # type: ignore[arg-type]
 
     cred = request.credential
-    preflight: Future[CheckResult] | None = None
-    if not request.dry_run:
+    if preflight is None and not request.dry_run:
         preflight = in_daemon_thread(lambda: check_credential(request.registry, cred.username, cred.token,
                                                                request.tls, request.timeout))
     pool = ThreadPoolExecutor(max_workers=len(request.tools) + 1, thread_name_prefix="kcr")
@@ -169,16 +179,52 @@ def _group_by_store(usable: Sequence[Detected], run: Run, finish: RowCallback) -
     return [members for members, _ in group_by_keys(items)]
 
 
+Member = tuple[Detected, StoreRef]
+
+
+def _confirm_all(rest: list[Member], run: Run, written_by: str | None) -> list[ToolRow | None]:
+    """The store holds the credential: the others only read it back, all at once (reading needs no lock order)."""
+    with ThreadPoolExecutor(max_workers=len(rest), thread_name_prefix="kcr-confirm") as pool:
+        return list(pool.map(lambda m: confirm_stored(m[0], m[1], run, written_by, unshadow=False), rest))
+
+
+def _settle(rest: list[Member], rows: list[ToolRow | None], finish: RowCallback) -> list[Member]:
+    """Report the confirmed; return those whose read-back did not agree, to log in themselves one after another."""
+    left = []
+    for member, row in zip(rest, rows):
+        if row is None:
+            left.append(member)
+        else:
+            finish(row)
+    return left
+
+
 def _login_group(group: list[tuple[Detected, StoreRef]], run: Run, finish: RowCallback) -> None:
     keys = set().union(*(store.lock_keys() for _, store in group))
     try:
         with store_locks(keys, time.monotonic() + run.request.timeout):
+            # The tool that starts fastest (its version probe) does the group's one network login.
+            todo = sorted(group, key=lambda member: member[0].probe_seconds)
             written_by: str | None = None
-            for d, store in group:
-                row, wrote = login_one(d, store, run, written_by)
-                if wrote:
-                    written_by = d.adapter.name
-                finish(row)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcr-group") as side:
+                while todo:
+                    d, store = todo.pop(0)
+                    rest: list[Member] = list(todo)
+                    early: list[Future[list[ToolRow | None]]] = []
+
+                    def confirm_rest(writer: str = d.adapter.name, rest: list[Member] = rest,
+                                     early: list[Future[list[ToolRow | None]]] = early) -> None:
+                        if rest and not run.request.force:
+                            early.append(side.submit(_confirm_all, rest, run, writer))
+
+                    row, wrote = login_one(d, store, run, written_by, on_stored=confirm_rest)
+                    if wrote:
+                        written_by = d.adapter.name
+                    finish(row)
+                    if early:
+                        todo = _settle(rest, wait(early[0]), finish)
+                    elif row.status == AUTHENTICATED and todo and not run.request.force:
+                        todo = _settle(todo, _confirm_all(todo, run, written_by), finish)
     except LockTimeout as exc:
         for d, _ in group:
             finish(base_row(d, run.cred).with_(status=TIMEOUT, detail=str(exc)))

@@ -11,7 +11,7 @@ import hmac
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,7 +114,35 @@ def _same(stored: StoredCredential | None, cred: Credential) -> bool:
             and hmac.compare_digest(stored.secret.encode(), cred.token.encode()))
 
 
-def login_one(d: Detected, store: StoreRef, run: Run, written_by: str | None) -> tuple[ToolRow, bool]:
+def confirm_stored(d: Detected, store: StoreRef, run: Run, written_by: str | None, *, unshadow: bool) -> ToolRow | None:
+    """The `authenticated` row when the store already holds exactly this credential and the tool's own read-back
+    agrees; None when the tool must log in. Writes nothing unless `unshadow` (--persist) has to remove an entry."""
+    started = time.monotonic()
+    deadline = started + run.request.timeout
+
+    def left() -> float:
+        return max(0.1, deadline - time.monotonic())
+
+    try:
+        existing = read_credential(store, run.request.registry, run.env, left())
+    except StoreError:
+        return None
+    if not _same(existing, run.cred):
+        return None
+    if unshadow:
+        _unshadow(d, run, left())
+    if _confirm(d, run, left()) is not None:
+        return None
+    home = run.env.home
+    how = (f"logged in through {written_by} (shared store {store.describe(home)})" if written_by
+           else f"already logged in ({store.describe(home)})")
+    return base_row(d, run.cred).with_(status=AUTHENTICATED, detail=how, elapsed=time.monotonic() - started)
+
+
+def login_one(d: Detected, store: StoreRef, run: Run, written_by: str | None,
+              on_stored: Callable[[], None] | None = None) -> tuple[ToolRow, bool]:
+    """Log one tool in and confirm it. `on_stored` runs once the store verifiably holds the credential, before the
+    tool's own read-back: the other tools sharing the store can start confirming then."""
     a = d.adapter
     registry = run.request.registry
     deadline = time.monotonic() + run.request.timeout
@@ -126,17 +154,9 @@ def login_one(d: Detected, store: StoreRef, run: Run, written_by: str | None) ->
         return max(0.1, deadline - time.monotonic())
 
     if not run.request.force:
-        try:
-            existing = read_credential(store, registry, run.env, left())
-        except StoreError:
-            existing = None
-        if _same(existing, run.cred):
-            _unshadow(d, run, left())
-            problem = _confirm(d, run, left())
-            if problem is None:
-                how = (f"logged in through {written_by} (shared store {store.describe(home)})" if written_by
-                       else f"already logged in ({store.describe(home)})")
-                return row.with_(status=AUTHENTICATED, detail=how, elapsed=time.monotonic() - started), False
+        confirmed = confirm_stored(d, store, run, written_by, unshadow=True)
+        if confirmed is not None:
+            return confirmed, False
 
     prompt = a.uses_prompt(d.version)
     argv = login_argv(d, run, prompt=prompt)
@@ -166,6 +186,8 @@ def login_one(d: Detected, store: StoreRef, run: Run, written_by: str | None) ->
         return row.with_(detail=f"login exited 0 but {after.describe(home)} holds {what} for {registry}",
                          elapsed=time.monotonic() - started), True
     unshadowed = _unshadow(d, run, left())
+    if on_stored is not None:
+        on_stored()
     problem = _confirm(d, run, left())
     if problem is not None:
         return row.with_(detail=problem, elapsed=time.monotonic() - started), True

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from kcr_multilogin import preserve, proc
 from kcr_multilogin.adapter import Adapter, last_meaningful_line
+from kcr_multilogin.background import wait
 from kcr_multilogin.detect import Detected
-from kcr_multilogin.fanout import detect_all, group_by_keys, wait
+from kcr_multilogin.fanout import detect_all, group_by_keys
 from kcr_multilogin.inputs import Registry, infer_type
 from kcr_multilogin.locations import docker_config_file, helm_registry_config
 from kcr_multilogin.locks import LockTimeout, store_locks

@@ -95,7 +95,7 @@ def check_ca_file(path: Path | None) -> Path | None:
     if not path.is_file():
         raise UsageError(f"--ca-file {path}: no such file")
     try:
-        ssl.create_default_context().load_verify_locations(cafile=str(path))
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=str(path))
     except (ssl.SSLError, OSError, ValueError) as exc:
         raise UsageError(f"--ca-file {path}: not a PEM CA certificate ({getattr(exc, 'reason', None) or exc})") from None
     return path.resolve()

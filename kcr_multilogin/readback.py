@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kcr_multilogin import proc
-from kcr_multilogin.adapter import last_meaningful_line
+from kcr_multilogin.adapter import Adapter, last_meaningful_line
 from kcr_multilogin.detect import Detected
 from kcr_multilogin.inputs import Registry
 from kcr_multilogin.stores import Environment, StoredCredential, StoreError, StoreRef, read_credential
@@ -29,7 +29,14 @@ class Inspection:
 
 
 def inspect(d: Detected, registry: Registry, env: Environment, timeout: float) -> Inspection:
-    a = d.adapter
+    found = read_stores(d.adapter, registry, env, timeout)
+    if found.error or d.adapter.get_login_command is None:
+        return found
+    return agree(d, registry, env, timeout, found)
+
+
+def read_stores(a: Adapter, registry: Registry, env: Environment, timeout: float) -> Inspection:
+    """The first store in the tool's read order that holds an entry (files and helpers only: no tool is run)."""
     try:
         order = a.read_order(registry, env) if a.read_order else [a.store(registry, env)]
         found: Inspection | None = None
@@ -42,13 +49,10 @@ def inspect(d: Detected, registry: Registry, env: Environment, timeout: float) -
                 break
     except StoreError as exc:
         return Inspection(None, None, error=str(exc))
-    found = found or Inspection(first, None)
-    if a.get_login_command is None:
-        return found
-    return _agree(d, registry, env, timeout, found)
+    return found or Inspection(first, None)
 
 
-def _agree(d: Detected, registry: Registry, env: Environment, timeout: float, found: Inspection) -> Inspection:
+def agree(d: Detected, registry: Registry, env: Environment, timeout: float, found: Inspection) -> Inspection:
     """The tool's `--get-login` is the truth for the username; our reading must match it."""
     a = d.adapter
     assert a.get_login_command is not None

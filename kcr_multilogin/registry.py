@@ -8,19 +8,26 @@ every login and must not cost start-up time.
 from __future__ import annotations
 
 import base64
-import http.client
+import ipaddress
 import json
+import os
 import re
 import socket
 import ssl
 import time
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kcr_multilogin import __version__
 from kcr_multilogin.inputs import Registry
+
+if TYPE_CHECKING:
+    import http.client
+
+# http.client is imported when first needed: this module is on the path to the first network packet, and the
+# TCP and TLS handshakes do not need it (the CLI warms it up while they run).
 
 _BODY_LIMIT = 1024 * 1024
 _MAX_REDIRECTS = 5
@@ -71,7 +78,7 @@ class _Client:
 
     def context(self) -> ssl.SSLContext:
         if self._context is None:
-            ctx = ssl.create_default_context()
+            ctx = trust_context()
             if self.tls.ca_file is not None:
                 ctx.load_verify_locations(cafile=str(self.tls.ca_file))
             if not self.tls.verify:
@@ -86,6 +93,8 @@ class _Client:
         self._conns.clear()
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> _Response:
+        import http.client  # noqa: F401 - see the module's note on import order
+
         parts = urllib.parse.urlsplit(url)
         scheme, host = parts.scheme, parts.hostname or ""
         port = parts.port or (443 if scheme == "https" else 80)
@@ -119,14 +128,27 @@ class _Client:
         return _Response(resp.status, resp.headers, body)
 
     def _connect(self, scheme: str, host: str, port: int, timeout: float) -> http.client.HTTPConnection:
-        proxy = _proxy_for(scheme, host)
+        proxy = _proxy_for(scheme, host, port)
+        if scheme == "https" and not proxy:
+            # Handshakes first, http.client afterwards (see the module's note).
+            raw = socket.create_connection((host, port), timeout)
+            try:
+                tls = self.context().wrap_socket(raw, server_hostname=host)
+            except BaseException:
+                raw.close()
+                raise
+            import http.client
+
+            direct = http.client.HTTPSConnection(host, port, timeout=timeout, context=self.context())
+            direct.sock = tls
+            return direct
+        import http.client
+
         conn: http.client.HTTPConnection
         if scheme == "https":
-            if proxy:
-                conn = http.client.HTTPSConnection(proxy.hostname or "", proxy.port or 80, timeout=timeout, context=self.context())
-                conn.set_tunnel(host, port, headers=_proxy_auth(proxy))
-            else:
-                conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=self.context())
+            assert proxy is not None
+            conn = http.client.HTTPSConnection(proxy.hostname or "", proxy.port or 80, timeout=timeout, context=self.context())
+            conn.set_tunnel(host, port, headers=_proxy_auth(proxy))
         else:
             if proxy:
                 conn = http.client.HTTPConnection(proxy.hostname or "", proxy.port or 80, timeout=timeout)
@@ -136,17 +158,42 @@ class _Client:
         return conn
 
 
-def _proxy_for(scheme: str, host: str) -> urllib.parse.SplitResult | None:
-    """HTTPS_PROXY/HTTP_PROXY/NO_PROXY as the Go tools read them; loopback is never proxied (Go's httpproxy)."""
+def _proxy_for(scheme: str, host: str, port: int | None = None) -> urllib.parse.SplitResult | None:
+    """HTTPS_PROXY/HTTP_PROXY and NO_PROXY as the Go tools read them (golang.org/x/net/http/httpproxy): loopback
+    is never proxied; NO_PROXY holds `*`, host names (matching their subdomains), `.domains`, IPs, CIDRs, `host:port`."""
     if host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost"):
         return None
-    proxies = urllib.request.getproxies_environment()
-    url = proxies.get(scheme)
-    if not url or urllib.request.proxy_bypass_environment(host, proxies):  # type: ignore[attr-defined]
+    env = os.environ
+    url = (env.get(f"{scheme.upper()}_PROXY") or env.get(f"{scheme}_proxy") or "").strip()
+    if not url or _no_proxy(host, port, env.get("NO_PROXY") or env.get("no_proxy") or ""):
         return None
     if "://" not in url:
         url = "http://" + url
     return urllib.parse.urlsplit(url)
+
+
+def _no_proxy(host: str, port: int | None, setting: str) -> bool:
+    host = host.lower().strip("[]")
+    for raw in setting.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        try:
+            if "/" in entry:
+                if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
+                    return True
+                continue
+        except ValueError:
+            continue
+        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_port and port is not None and entry_port != str(port):
+            continue
+        name = name.lstrip(".")
+        if host == name or host.endswith("." + name):
+            return True
+    return False
 
 
 def _proxy_auth(proxy: urllib.parse.SplitResult) -> dict[str, str]:
@@ -154,6 +201,20 @@ def _proxy_auth(proxy: urllib.parse.SplitResult) -> dict[str, str]:
         return {}
     pair = f"{urllib.parse.unquote(proxy.username)}:{urllib.parse.unquote(proxy.password or '')}"
     return {"Proxy-Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+
+
+def trust_context() -> ssl.SSLContext:
+    """The system's trusted CAs, as ssl.create_default_context() would give, but looked up lazily from the hashed
+    certificate directory when there is one: parsing the whole bundle costs ~35 ms on the critical path."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+    paths = ssl.get_default_verify_paths()
+    overridden = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")
+    if not overridden and paths.capath and os.path.isdir(paths.capath) and any(
+            name.endswith(".0") for name in os.listdir(paths.capath)):
+        ctx.load_verify_locations(capath=paths.capath)
+    else:
+        ctx.load_default_certs()
+    return ctx
 
 
 _CHALLENGE_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
@@ -182,23 +243,22 @@ def check_credential(registry: Registry, username: str, token: str, tls: TlsOpti
     client = _Client(tls, time.monotonic() + timeout)
     plain_http = False
     date: str | None = None
+    basic = _basic(username, token)
     try:
         base = f"https://{registry.key}/v2/"
+        # The credential goes with the first request (as curl -u does): a Basic registry answers 200 or 401 at
+        # once, saving a round trip; a Bearer registry ignores it and answers with its challenge.
         try:
-            resp = _get_following(client, base, None)
+            resp = _get_following(client, base, basic)
         except _Failure as exc:
             if exc.outcome == "tls" and not tls.verify and "plain HTTP" in exc.detail:
                 base, plain_http = f"http://{registry.key}/v2/", True
-                resp = _get_following(client, base, None)
+                resp = _get_following(client, base, basic)
             else:
                 raise
         date = resp.headers.get("Date")
         if resp.status == 200:
-            checked = _get_following(client, base, _basic(username, token))
-            if checked.status == 200:
-                return CheckResult("ok", "the registry does not ask for authentication on /v2/", None, 200,
-                                   plain_http, date, client.requests)
-            resp = checked
+            return CheckResult("ok", "accepted (Basic)", "basic", 200, plain_http, date, client.requests)
         if resp.status >= 500:
             raise _Failure("error", f"GET {base} answered HTTP {resp.status}{_reason(resp)}: the registry is failing "
                                     "on its side; try again later", resp.status)
@@ -208,13 +268,9 @@ def check_credential(registry: Registry, username: str, token: str, tls: TlsOpti
         if "bearer" in challenges:
             return _bearer(client, base, challenges["bearer"], username, token, plain_http, date)
         if "basic" in challenges:
-            checked = _get_following(client, base, _basic(username, token))
-            if checked.status == 200:
-                return CheckResult("ok", "accepted (Basic)", "basic", 200, plain_http, date, client.requests)
-            if checked.status in (401, 403):
-                return CheckResult("rejected", f"HTTP {checked.status}{_reason(checked)}", "basic", checked.status,
-                                   plain_http, date, client.requests)
-            raise _Failure("error", f"GET {base} with credentials answered HTTP {checked.status}{_reason(checked)}", checked.status)
+            # The Basic credential was already on that request: this 401 is the answer to it.
+            return CheckResult("rejected", f"HTTP {resp.status}{_reason(resp)}", "basic", resp.status,
+                               plain_http, date, client.requests)
         raise _Failure("error", f"GET {base} answered 401 without a Basic or Bearer challenge", 401)
     except _Failure as exc:
         return CheckResult(exc.outcome, exc.detail, None, exc.status, plain_http, date, client.requests)
@@ -284,6 +340,12 @@ def _get_following(client: _Client, url: str, authorization: str | None) -> _Res
     raise _Failure("error", f"more than {_MAX_REDIRECTS} redirects starting at {url}")
 
 
+def _http_exception() -> type[Exception]:
+    import http.client
+
+    return http.client.HTTPException
+
+
 def _get(client: _Client, url: str, headers: dict[str, str]) -> _Response:
     host = urllib.parse.urlsplit(url).netloc
     try:
@@ -301,7 +363,7 @@ def _get(client: _Client, url: str, headers: dict[str, str]) -> _Response:
         raise _Failure("unreachable", f"connection to {host} refused") from None
     except (TimeoutError, socket.timeout):
         raise _Failure("unreachable", f"{host} did not answer before the timeout") from None
-    except http.client.HTTPException as exc:
+    except _http_exception() as exc:
         raise _Failure("error", f"{host} did not answer with valid HTTP ({type(exc).__name__})") from None
     except OSError as exc:
         raise _Failure("unreachable", f"cannot reach {host}: {exc.strerror or exc}") from None

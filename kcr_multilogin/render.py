@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import shlex
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kcr_multilogin.doctor import DoctorReport
 from kcr_multilogin.results import Report, ToolRow
+
+if TYPE_CHECKING:
+    from kcr_multilogin.doctor import DoctorReport
 
 _STYLE = {
     "authenticated": ("✓", "green"),

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from kcr_multilogin import proc
 from kcr_multilogin.adapter import Adapter
+from kcr_multilogin.background import in_daemon_thread, wait
 from kcr_multilogin.detect import Detected, detect
-from kcr_multilogin.fanout import as_podman_if_shim, wait
+from kcr_multilogin.fanout import as_podman_if_shim
 from kcr_multilogin.inputs import Registry, infer_type
-from kcr_multilogin.readback import Inspection, inspect
+from kcr_multilogin.readback import Inspection, agree, read_stores
 from kcr_multilogin.registry import CheckResult, TlsOptions, check_credential
 from kcr_multilogin.results import (
     AUTHENTICATED,
@@ -50,24 +51,17 @@ class _Verifier:
         self._lock = threading.Lock()
         self._checks: dict[tuple[str, str], Future[CheckResult]] = {}
 
-    def check(self, username: str, secret: str) -> CheckResult:
+    def start(self, username: str, secret: str) -> Future[CheckResult]:
+        """The check of this credential: started now in the background, or the one already under way."""
         key = (username, hashlib.sha256(secret.encode()).hexdigest())
+        r = self._request
         with self._lock:
             future = self._checks.get(key)
-            owner = future is None
             if future is None:
-                future = self._checks[key] = Future()
-        if owner:
-            r = self._request
-            try:
-                future.set_result(check_credential(r.registry, username, secret, r.tls, r.timeout))
-            except BaseException as exc:  # noqa: BLE001 - handed to the waiting threads
-                future.set_exception(exc)
-        return wait(future)
+                future = self._checks[key] = in_daemon_thread(
+                    lambda: check_credential(r.registry, username, secret, r.tls, r.timeout))
+        return future
 
-    @property
-    def checks(self) -> int:
-        return len(self._checks)
 
 
 def run_status(request: StatusRequest, env: Environment, adapters: Mapping[str, Adapter]) -> Report:
@@ -91,13 +85,20 @@ def run_status(request: StatusRequest, env: Environment, adapters: Mapping[str, 
 
 def _status_one(adapter: Adapter, adapters: Mapping[str, Adapter], request: StatusRequest, env: Environment,
                 verifier: _Verifier) -> ToolRow:
+    # The network check is the slow part: start it from the files, before the tool is even probed.
+    early = read_stores(adapter, request.registry, env, request.timeout) if env.which(adapter.binary) else None
+    if early and early.credential and early.credential.secret and not request.offline:
+        verifier.start(early.credential.username, early.credential.secret)
     d = as_podman_if_shim(detect(adapter, env, request.timeout), adapters)
     if d.path is None:
         return ToolRow(adapter.name, False, status=NOT_INSTALLED, detail="not installed")
     row = ToolRow(adapter.name, True, d.path, d.version)
     if d.problem:
         return row.with_(status=ERROR, detail=d.problem)
-    found = inspect(d, request.registry, env, request.timeout)
+    if early is None or d.is_podman_shim:  # a shim reads podman's stores, not docker's
+        early = read_stores(d.adapter, request.registry, env, request.timeout)
+    found = early if early.error or d.adapter.get_login_command is None else agree(
+        d, request.registry, env, request.timeout, early)
     row = row.with_(store=found.store.describe() if found.store else None)
     if found.error:
         return row.with_(status=ERROR, detail=found.error)
@@ -112,7 +113,7 @@ def _status_one(adapter: Adapter, adapters: Mapping[str, Adapter], request: Stat
         return row.with_(status=STORED, detail=_join("an identity token is stored; it cannot be checked", *notes))
     if request.offline:
         return row.with_(status=STORED, detail=_join("not verified (--offline)", *notes))
-    checked = verifier.check(cred.username, cred.secret)
+    checked = wait(verifier.start(cred.username, cred.secret))
     if checked.ok:
         return row.with_(status=AUTHENTICATED, verified=True, detail=_join("the registry accepts it", *notes))
     if checked.outcome == "rejected":

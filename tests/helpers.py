@@ -31,6 +31,16 @@ def logins_run(box: Sandbox) -> list[tuple[str, list[str]]]:
     return [(r.tool, r.argv) for r in box.recorded() if "login" in r.argv and "--get-login" not in r.argv]
 
 
+CONTAINERS = ("podman", "skopeo", "buildah")
+
+
+def containers_writer(box: Sandbox) -> str:
+    """The one containers tool that did the shared auth.json's network login (the fastest to start, so any)."""
+    writers = [tool for tool, _ in logins_run(box) if tool in CONTAINERS]
+    assert len(writers) == 1, writers
+    return writers[0]
+
+
 def assert_no_secret(secret: str, *texts: str) -> None:
     for text in texts:
         assert secret not in text

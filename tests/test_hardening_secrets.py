@@ -128,7 +128,7 @@ CRASH = """
 import sys
 import kcr_multilogin.login as login
 
-def boom(d, store, run, written_by):
+def boom(d, store, run, written_by, **kwargs):
     token_in_a_local = run.cred.token
     raise RuntimeError("exploded while holding " + token_in_a_local)
 

@@ -32,7 +32,7 @@ def test_basic_accepts_and_rejects(basic_registry: RunningRegistry, tokens: dict
     ok = _check(basic_registry, ORG, tokens[ORG])
     assert (ok.outcome, ok.challenge) == ("ok", "basic")
     assert ok.server_date  # for the clock check
-    assert len(basic_registry.since(mark)) == ok.requests == 2  # one exchange: challenge + answer
+    assert len(basic_registry.since(mark)) == ok.requests == 1  # the credential goes with the first request
     bad = _check(basic_registry, ORG, "wrong")
     assert (bad.outcome, bad.status) == ("rejected", 401)
     assert "wrong" not in bad.detail
@@ -73,3 +73,34 @@ def test_unreachable(tokens: dict[str, str]) -> None:
     assert result.outcome == "unreachable" and "refused" in result.detail
     result = check_credential(parse_registry("no-such-host.invalid"), ORG, "x", TlsOptions(), 5)
     assert result.outcome == "unreachable" and "cannot resolve" in result.detail
+
+
+@pytest.mark.parametrize(("host", "port", "setting", "bypass"), [
+    ("kcr.io", 443, "", False),
+    ("kcr.io", 443, "*", True),
+    ("kcr.io", 443, "kcr.io", True),
+    ("eu.kcr.io", 443, "kcr.io", True),
+    ("eu.kcr.io", 443, ".kcr.io", True),
+    ("notkcr.io", 443, "kcr.io", False),
+    ("kcr.io", 443, "kcr.io:5000", False),
+    ("kcr.io", 5000, "kcr.io:5000", True),
+    ("10.1.2.3", 443, "10.0.0.0/8", True),
+    ("11.1.2.3", 443, "10.0.0.0/8", False),
+    ("kcr.io", 443, " example.com , KCR.IO ", True),
+])
+def test_no_proxy_follows_go(host: str, port: int, setting: str, bypass: bool) -> None:
+    from kcr_multilogin.registry import _no_proxy
+
+    assert _no_proxy(host, port, setting) is bypass
+
+
+def test_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kcr_multilogin.registry import _proxy_for
+
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.corp")
+    found = _proxy_for("https", "kcr.io", 443)
+    assert found is not None and (found.hostname, found.port) == ("proxy.corp", 3128)
+    assert _proxy_for("https", "registry.internal.corp", 443) is None
+    assert _proxy_for("https", "127.0.0.1", 5000) is None  # loopback is never proxied
+    assert _proxy_for("http", "kcr.io", 80) is None  # HTTP_PROXY is not set

@@ -53,8 +53,8 @@ def test_status_after_all_is_authenticated_with_one_check(sandbox: Sandbox, basi
     assert by_tool["docker"]["store"] == str(sandbox.docker_config)
     assert by_tool["podman"]["store"] == by_tool["buildah"]["store"] == str(sandbox.auth_json)
     assert by_tool["helm"]["store"] == str(sandbox.helm_config)
-    # Five tools hold one credential: one verification exchange (challenge + answer), not five.
-    assert [(r["path"], r["status"]) for r in _ours(basic_registry, mark)] == [("/v2/", "401"), ("/v2/", "200")]
+    # Five tools hold one credential: one verification (the credential goes with the first request), not five.
+    assert [(r["path"], r["status"]) for r in _ours(basic_registry, mark)] == [("/v2/", "200")]
     assert _snapshot(sandbox) == before  # status writes nothing
 
 
@@ -99,7 +99,7 @@ def test_revoked_credential_is_rejected_for_that_tool_only(sandbox: Sandbox, bas
     assert (by_tool["helm"]["status"], by_tool["helm"]["verified"]) == ("rejected", False)
     assert "log in again" in by_tool["helm"]["detail"]
     assert all(by_tool[t]["status"] == "authenticated" for t in TOOLS if t != "helm")
-    assert len(_ours(basic_registry, mark)) == 4  # two distinct credentials, one exchange each
+    assert len(_ours(basic_registry, mark)) == 2  # two distinct credentials, one request each
     assert "revoked-token" not in result.stdout + result.stderr
 
 
