@@ -245,6 +245,24 @@ def report(results: dict[str, list[Contender]], delay_ms: float, rounds: int) ->
         "",
         f"- `--help` ≤ 0.20 s: {mark[targets['--help ≤ 0.20 s']]}; `--version` ≤ 0.15 s: {mark[targets['--version ≤ 0.15 s']]}.",
         "",
+        "## Where the time of `all` goes, and what is left",
+        "",
+        f"The critical path of `all` is: interpreter and imports (≈ {_ms(med[versionc.name])}, the `--version` row) → "
+        f"the pre-flight, which must finish before any tool logs in: TCP connect, TLS 1.3 handshake and one request "
+        f"= 3 round trips = **{3 * 2 * delay_ms:g} ms at this delay, by protocol** (the credential travels with the "
+        "first request, so a Basic registry answers at once) → the slowest tool's own login (the same processes the "
+        "parallel shell runs; the tools are detected and probed while the pre-flight is in flight) → the "
+        "`--get-login` read-backs of the containers tools (run in parallel, ~40–50 ms for podman) → the table.",
+        "",
+        f"So `all` cannot come closer to the naive parallel shell than about {3 * 2 * delay_ms:g} ms + start-up + "
+        "read-back, and the +350 ms target leaves ~"
+        f"{max(0.0, 350 - 3 * 2 * delay_ms):g} ms for everything that is not the pre-flight. What is left is measured "
+        "above. Closing it would take a pre-flight that costs fewer round trips (TLS 0-RTT/session resumption needs a "
+        "ticket from an earlier connection, which a fresh process does not have), a resident process, or letting "
+        "the tools start before the credential is known to work — which the pre-flight exists to prevent (a wrong "
+        "token must touch no tool). The parallel shell is fast because it checks nothing: it has no pre-flight, no "
+        "read-back, and its concurrent writes to one auth.json can lose logins (tool-facts §4).",
+        "",
     ]
     return "\n".join(lines), targets
 
