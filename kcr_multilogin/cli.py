@@ -1,38 +1,32 @@
-"""The command line: each command declares its options and makes one call into the core.
+"""The command line: each command declares its options and makes one call into `commands`.
 
-Exit codes are decided in `results.Report.exit_code` and here for usage errors (2); `typer.Exit` appears only here.
-Heavy imports (rich, the engine, the HTTP client) happen inside the commands, so `--help` stays fast.
+Options that have a setting default to None here, so `settings.resolve` can tell a flag from the environment, the
+config file and the built-in default. Exit codes are decided in `results`/`commands` and here for usage errors (2);
+`typer.Exit` appears only in this module. Heavy imports happen inside the commands, so `--help` stays fast.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
 from kcr_multilogin import __version__
-from kcr_multilogin.inputs import DEFAULT_REGISTRY, UsageError
-
-if TYPE_CHECKING:
-    from kcr_multilogin.stores import Environment
-
-TOOL_NAMES = ("docker", "podman", "skopeo", "buildah", "helm")  # adapters/__init__.py, kept import-free here
+from kcr_multilogin.inputs import UsageError
+from kcr_multilogin.settings import TOOL_NAMES
 
 app = typer.Typer(
     name="kcr-multilogin",
     help="Log every installed container tool (docker, podman, skopeo, buildah, helm) into the Katapult Container "
-    "Registry in one command.",
+    "Registry in one command, and see which ones are authenticated.",
     no_args_is_help=True,
     rich_markup_mode=None,  # plain help: rich's help formatter imports ~120 ms of modules (benchmarks)
     pretty_exceptions_enable=False,  # never print a traceback with locals: they may hold the token
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-_secrets: list[str] = []  # redacted from any crash message
 
 
 def _version(value: bool) -> None:
@@ -48,237 +42,159 @@ def _root(
     """Log every installed container tool into the Katapult Container Registry (kcr.io) in one command."""
 
 
-TypeOpt = Annotated[Optional[str], typer.Option("--type", envvar="KCR_CREDENTIAL_TYPE", metavar="user|org",
-                                                help="user: e-mail + user API token; org: subdomain + organisation API token. Inferred from the username when absent.")]
-UserOpt = Annotated[Optional[str], typer.Option("-u", "--username", envvar="KCR_USERNAME",
-                                                help="Your e-mail address (user token) or the organisation's subdomain (org token).")]
+def _complete_tools(incomplete: str) -> list[str]:
+    return [name for name in TOOL_NAMES if name.startswith(incomplete)]
+
+
+TypeOpt = Annotated[Optional[str], typer.Option("--type", metavar="user|org", show_default=False,
+                                                help="user: e-mail + user API token; org: subdomain + organisation API token. Inferred from the username when absent. [env: KCR_CREDENTIAL_TYPE]")]
+UserOpt = Annotated[Optional[str], typer.Option("-u", "--username", show_default=False,
+                                                help="Your e-mail address (user token) or the organisation's subdomain (org token). [env: KCR_USERNAME]")]
 StdinOpt = Annotated[bool, typer.Option("--password-stdin", help="Read the token from stdin (one line). Otherwise $KCR_TOKEN, else a hidden prompt.")]
-RegistryOpt = Annotated[str, typer.Option("--registry", envvar="KCR_REGISTRY", metavar="HOST[:PORT]", help="The registry.")]
-CaOpt = Annotated[Optional[Path], typer.Option("--ca-file", metavar="PATH", help="Trust this CA (PEM) for the registry.")]
-VerifyOpt = Annotated[bool, typer.Option("--tls-verify/--no-tls-verify", help="Verify the registry's TLS certificate.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="Per tool: its login and read-back together.")]
+RegistryOpt = Annotated[Optional[str], typer.Option("--registry", metavar="HOST[:PORT]", show_default=False, help="The registry. [env: KCR_REGISTRY; default: kcr.io]")]
+CaOpt = Annotated[Optional[Path], typer.Option("--ca-file", metavar="PATH", show_default=False, help="Trust this CA (PEM) for the registry.")]
+VerifyOpt = Annotated[Optional[bool], typer.Option("--tls-verify/--no-tls-verify", show_default=False, help="Verify the registry's TLS certificate. [default: verify]")]
+TimeoutOpt = Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", show_default=False, help="Per tool: its login and read-back together. [default: 60]")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document instead of the table.")]
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would run; touch nothing, contact nothing.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Log in even where the same credential is already stored.")]
-PersistOpt = Annotated[bool, typer.Option("--persist", help="podman/skopeo/buildah: store in ~/.config/containers/auth.json, which survives reboots.")]
-ToolsArg = Annotated[List[str], typer.Argument(metavar="TOOL...", help=f"Any of: {', '.join(TOOL_NAMES)}.")]
-SomeToolsArg = Annotated[Optional[List[str]], typer.Argument(metavar="[TOOL]...", help=f"Any of: {', '.join(TOOL_NAMES)} (default: all).", show_default=False)]
+PersistOpt = Annotated[Optional[bool], typer.Option("--persist/--no-persist", show_default=False, help="podman/skopeo/buildah: store in ~/.config/containers/auth.json, which survives reboots.")]
+ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="PATH", show_default=False, help="Settings file. [env: KCR_MULTILOGIN_CONFIG; default: ~/.config/kcr-multilogin/config.toml]")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours (NO_COLOR is honoured too).")]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Only errors, and the exit code.")]
+VerboseOpt = Annotated[bool, typer.Option("-v", "--verbose", help="Also each tool's command line (never a secret) and timing.")]
+ToolsArg = Annotated[List[str], typer.Argument(metavar="TOOL...", autocompletion=_complete_tools, help=f"Any of: {', '.join(TOOL_NAMES)}.")]
+SomeToolsArg = Annotated[Optional[List[str]], typer.Argument(metavar="[TOOL]...", autocompletion=_complete_tools, show_default=False, help=f"Any of: {', '.join(TOOL_NAMES)} (default: the configured tools, else all).")]
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="No network: report what is stored without asking the registry.")]
-
-
-@dataclass(frozen=True)
-class _LoginOptions:
-    type_: str | None
-    username: str | None
-    password_stdin: bool
-    registry: str
-    ca_file: Path | None
-    tls_verify: bool
-    timeout: float
-    json: bool
-    dry_run: bool
-    force: bool
-    persist: bool
 
 
 @app.command("all")
 def all_(
-    type_: TypeOpt = None, username: UserOpt = None, password_stdin: StdinOpt = False,
-    registry: RegistryOpt = DEFAULT_REGISTRY, ca_file: CaOpt = None, tls_verify: VerifyOpt = True,
-    timeout: TimeoutOpt = 60.0, json: JsonOpt = False, dry_run: DryOpt = False, force: ForceOpt = False,
-    persist: PersistOpt = False,
+    type_: TypeOpt = None, username: UserOpt = None, password_stdin: StdinOpt = False, registry: RegistryOpt = None,
+    ca_file: CaOpt = None, tls_verify: VerifyOpt = None, timeout: TimeoutOpt = None, json: JsonOpt = False,
+    dry_run: DryOpt = False, force: ForceOpt = False, persist: PersistOpt = None, config: ConfigOpt = None,
+    no_color: NoColorOpt = False, quiet: QuietOpt = False, verbose: VerboseOpt = False,
 ) -> None:
     """Log every supported tool found on PATH into the registry.
 
     Example: echo "$TOKEN" | kcr-multilogin all --type org -u my-company --password-stdin
     """
-    opts = _LoginOptions(type_, username, password_stdin, registry, ca_file, tls_verify, timeout, json, dry_run, force,
-                         persist)
-    raise typer.Exit(_login(TOOL_NAMES, opts))
+    from kcr_multilogin import commands
+
+    raise typer.Exit(commands.login(None, locals()))
 
 
 @app.command("login")
 def login(
     tools: ToolsArg, type_: TypeOpt = None, username: UserOpt = None, password_stdin: StdinOpt = False,
-    registry: RegistryOpt = DEFAULT_REGISTRY, ca_file: CaOpt = None, tls_verify: VerifyOpt = True,
-    timeout: TimeoutOpt = 60.0, json: JsonOpt = False, dry_run: DryOpt = False, force: ForceOpt = False,
-    persist: PersistOpt = False,
+    registry: RegistryOpt = None, ca_file: CaOpt = None, tls_verify: VerifyOpt = None, timeout: TimeoutOpt = None,
+    json: JsonOpt = False, dry_run: DryOpt = False, force: ForceOpt = False, persist: PersistOpt = None,
+    config: ConfigOpt = None, no_color: NoColorOpt = False, quiet: QuietOpt = False, verbose: VerboseOpt = False,
 ) -> None:
     """Log only the named tools into the registry.
 
     Example: KCR_USERNAME=dev@example.com KCR_TOKEN=... kcr-multilogin login podman helm --json
     """
-    opts = _LoginOptions(type_, username, password_stdin, registry, ca_file, tls_verify, timeout, json, dry_run, force,
-                         persist)
-    raise typer.Exit(_login(_tool_names(tools), opts))
+    from kcr_multilogin import commands
+
+    raise typer.Exit(commands.login(tools, locals()))
 
 
 @app.command("status")
 def status(
-    tools: SomeToolsArg = None, offline: OfflineOpt = False, json: JsonOpt = False,
-    registry: RegistryOpt = DEFAULT_REGISTRY, ca_file: CaOpt = None, tls_verify: VerifyOpt = True,
-    timeout: TimeoutOpt = 60.0,
+    tools: SomeToolsArg = None, offline: OfflineOpt = False, json: JsonOpt = False, registry: RegistryOpt = None,
+    ca_file: CaOpt = None, tls_verify: VerifyOpt = None, timeout: TimeoutOpt = None, config: ConfigOpt = None,
+    no_color: NoColorOpt = False, quiet: QuietOpt = False, verbose: VerboseOpt = False,
 ) -> None:
     """Show, per tool, the credential it will really use, where it lives, and whether the registry accepts it.
 
     Example: kcr-multilogin status --json
     """
-    raise typer.Exit(_status(_tool_names(tools) if tools else TOOL_NAMES, offline, json, registry, ca_file, tls_verify, timeout))
+    from kcr_multilogin import commands
+
+    raise typer.Exit(commands.status(tools, locals()))
 
 
 @app.command("logout")
 def logout(
-    tools: SomeToolsArg = None, json: JsonOpt = False, registry: RegistryOpt = DEFAULT_REGISTRY,
-    ca_file: CaOpt = None, tls_verify: VerifyOpt = True, timeout: TimeoutOpt = 60.0,
+    tools: SomeToolsArg = None, json: JsonOpt = False, registry: RegistryOpt = None, ca_file: CaOpt = None,
+    tls_verify: VerifyOpt = None, timeout: TimeoutOpt = None, config: ConfigOpt = None, no_color: NoColorOpt = False,
+    quiet: QuietOpt = False, verbose: VerboseOpt = False,
 ) -> None:
     """Log the tools out of the registry, then prove nothing is left (or say exactly what remains).
 
     Example: kcr-multilogin logout podman docker
     """
-    raise typer.Exit(_logout(_tool_names(tools) if tools else TOOL_NAMES, json, registry, ca_file, tls_verify, timeout))
+    from kcr_multilogin import commands
 
-
-def _status(tools: tuple[str, ...], offline: bool, as_json: bool, registry_text: str, ca_file: Path | None,
-            tls_verify: bool, timeout: float) -> int:
-    from kcr_multilogin import prompts
-    from kcr_multilogin.adapters import ADAPTERS
-    from kcr_multilogin.inputs import parse_registry, parse_timeout
-    from kcr_multilogin.registry import TlsOptions
-    from kcr_multilogin.status import StatusRequest, run_status
-
-    request = StatusRequest(parse_registry(registry_text), tools,
-                            TlsOptions(tls_verify, prompts.check_ca_file(ca_file)), parse_timeout(timeout), offline)
-    _warm_up_rendering(as_json)
-    report = run_status(request, _environment(), ADAPTERS)
-    _emit(report, as_json)
-    return report.exit_code
-
-
-def _logout(tools: tuple[str, ...], as_json: bool, registry_text: str, ca_file: Path | None, tls_verify: bool,
-            timeout: float) -> int:
-    from kcr_multilogin import prompts
-    from kcr_multilogin.adapters import ADAPTERS
-    from kcr_multilogin.inputs import parse_registry, parse_timeout
-    from kcr_multilogin.logout import LogoutRequest, run_logout
-    from kcr_multilogin.registry import TlsOptions
-
-    request = LogoutRequest(parse_registry(registry_text), tools,
-                            TlsOptions(tls_verify, prompts.check_ca_file(ca_file)), parse_timeout(timeout))
-    _warm_up_rendering(as_json)
-    report = run_logout(request, _environment(), ADAPTERS)
-    _emit(report, as_json)
-    return report.exit_code
+    raise typer.Exit(commands.logout(tools, locals()))
 
 
 @app.command("doctor")
 def doctor(
-    json: JsonOpt = False, registry: RegistryOpt = DEFAULT_REGISTRY, ca_file: CaOpt = None,
-    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="For the registry checks.")] = 15.0,
+    json: JsonOpt = False, registry: RegistryOpt = None, ca_file: CaOpt = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", show_default=False, help="For the registry checks. [default: 15]")] = None,
+    config: ConfigOpt = None, no_color: NoColorOpt = False,
 ) -> None:
     """Find what will make a login fail or vanish, and say how to fix it, in your shell's syntax.
 
     Example: kcr-multilogin doctor --json | jq '.checks[] | select(.level != "ok")'
     """
-    from kcr_multilogin import prompts, render
-    from kcr_multilogin.adapters import ADAPTERS
-    from kcr_multilogin.doctor import run_doctor
-    from kcr_multilogin.inputs import parse_registry, parse_timeout
-    from kcr_multilogin.registry import TlsOptions
-    from kcr_multilogin.shell import detect
+    from kcr_multilogin import commands
 
-    target = parse_registry(registry)
-    tls = TlsOptions(True, prompts.check_ca_file(ca_file))
-    env = _environment()
-    report = run_doctor(target, tls, env, detect(env.vars, env.platform), ADAPTERS, parse_timeout(timeout))
-    if json:
-        render.write_json_doc(report.to_json(), sys.stdout)
-    else:
-        from rich.console import Console
-
-        render.print_doctor(report, Console())
-    raise typer.Exit(report.exit_code)
+    raise typer.Exit(commands.doctor(locals()))
 
 
-def _tool_names(names: List[str]) -> tuple[str, ...]:
-    unknown = [n for n in names if n not in TOOL_NAMES]
-    if unknown:
-        raise UsageError(f"unknown tool {unknown[0]!r}; known tools: {', '.join(TOOL_NAMES)}")
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise UsageError(f"tool {repeated[0]!r} is named more than once")
-    return tuple(n for n in TOOL_NAMES if n in names)
+@app.command("env")
+def env(
+    type_: TypeOpt = None, username: UserOpt = None, registry: RegistryOpt = None, persist: PersistOpt = None,
+    config: ConfigOpt = None,
+    shell: Annotated[Optional[str], typer.Option("--shell", metavar="NAME", show_default=False, help="bash, zsh, fish, powershell, csh or sh (default: detected).")] = None,
+) -> None:
+    """Print the lines that make your settings permanent, for your shell's startup file (never the token).
+
+    Example: kcr-multilogin env -u my-company >> ~/.bashrc
+    """
+    from kcr_multilogin import commands
+
+    raise typer.Exit(commands.env(locals()))
 
 
-def _login(tools: tuple[str, ...], opts: _LoginOptions) -> int:
-    from kcr_multilogin import prompts
-    from kcr_multilogin.inputs import parse_registry, parse_timeout
+@app.command("tools")
+def tools(json: JsonOpt = False, registry: RegistryOpt = None, config: ConfigOpt = None,
+          no_color: NoColorOpt = False) -> None:
+    """List every supported tool: installed or not, path, version, and the store it uses.
 
-    registry = parse_registry(opts.registry)
-    timeout = parse_timeout(opts.timeout)
-    ca_file = prompts.check_ca_file(opts.ca_file)
-    credential = prompts.gather_credential(opts.type_, opts.username, opts.password_stdin)
-    _secrets.append(credential.token)
+    Example: kcr-multilogin tools --json
+    """
+    from kcr_multilogin import commands
 
-    # The pre-flight is on the critical path: start it before importing the engine.
-    from kcr_multilogin.background import in_daemon_thread
-    from kcr_multilogin.registry import TlsOptions, check_credential
-
-    tls = TlsOptions(opts.tls_verify, ca_file)
-    preflight = None if opts.dry_run else in_daemon_thread(
-        lambda: check_credential(registry, credential.username, credential.token, tls, timeout))
-    import http.client  # noqa: F401 - the pre-flight needs it once its handshakes are done: import it meanwhile
-
-    _warm_up_rendering(opts.json)
-    from kcr_multilogin.adapters import ADAPTERS
-    from kcr_multilogin.login import LoginRequest, run_login
-
-    request = LoginRequest(registry, credential, tools, tls, timeout, opts.dry_run, opts.force, opts.persist)
-    report = run_login(request, _environment(), ADAPTERS, preflight=preflight)
-    _emit(report, opts.json)
-    return report.exit_code
+    raise typer.Exit(commands.tools(locals()))
 
 
-def _emit(report: object, as_json: bool) -> None:
-    from rich.console import Console
-
-    from kcr_multilogin import render
-    from kcr_multilogin.results import Report
-
-    assert isinstance(report, Report)
-    if report.error:
-        typer.echo(f"kcr-multilogin: {report.error}", err=True)
-    if as_json:
-        render.write_json(report, sys.stdout)
-    elif not report.error:
-        render.print_report(report, Console())
-    if report.interrupted:
-        typer.echo("kcr-multilogin: interrupted; every child process was stopped", err=True)
+app.command("adapters", help="The same as `tools`.", hidden=True)(tools)
 
 
-def _warm_up_rendering(as_json: bool) -> None:
-    """Import the table renderer in the background while the tools run (rich costs ~50 ms to import)."""
-    if not as_json:
-        from kcr_multilogin.background import in_daemon_thread
+@app.command("config")
+def config_(json: JsonOpt = False, config: ConfigOpt = None) -> None:
+    """Show the effective settings and where each one came from (flag, environment, file, default).
 
-        in_daemon_thread(lambda: __import__("kcr_multilogin.render"))
+    Example: KCR_REGISTRY=kcr.io kcr-multilogin config
+    """
+    from kcr_multilogin import commands
 
-
-def _environment() -> Environment:
-    """What every command's children see: our environment without KCR_TOKEN (even for status, logout, doctor)."""
-    from kcr_multilogin.proc import child_env
-    from kcr_multilogin.stores import Environment
-
-    return Environment(child_env(os.environ, [os.environ.get("KCR_TOKEN", "")]))
-
-
-def _redacted(text: str) -> str:
-    for secret in _secrets:
-        text = text.replace(secret, "***")
-    return text
+    raise typer.Exit(commands.config(locals()))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: usage errors are one line and exit 2; Ctrl-C is exit 130; no traceback ever."""
+    from kcr_multilogin import redaction
+
+    for stream in (sys.stdout, sys.stderr):  # a character the terminal cannot show is replaced, never fatal
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
     # typer re-exports click's exceptions (vendored since typer 0.2x): find the base class without importing click.
     click_error: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
     command = typer.main.get_command(app)
@@ -301,7 +217,8 @@ def main(argv: list[str] | None = None) -> None:
         while where is not None and where.tb_next is not None:
             where = where.tb_next
         place = f" at {Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}" if where else ""
-        typer.echo(f"kcr-multilogin: internal error{place}: {type(exc).__name__}: {_redacted(str(exc))[:200]}", err=True)
+        typer.echo(f"kcr-multilogin: internal error{place}: {type(exc).__name__}: {redaction.redact(str(exc))[:200]}",
+                   err=True)
         code = 1
     _exit_now(code if isinstance(code, int) else 0)
 

@@ -40,11 +40,12 @@ class Credential:
 
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HOSTNAME_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
-_DOTTED_DOMAIN_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+$", re.IGNORECASE)
-_ORG_RE = re.compile(rf"^{_LABEL}$")
+_HOSTNAME_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+_DOTTED_DOMAIN_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})+", re.IGNORECASE)
+_ORG_RE = re.compile(_LABEL)
 # RFC 5322 dot-atom local part, ASCII only.
-_LOCAL_PART_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LOCAL_PART_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+# Always fullmatch: `$` would also match before a trailing newline ("my-company\n" is not a subdomain).
 
 
 def infer_type(username: str) -> CredentialType:
@@ -82,9 +83,9 @@ def _validate_email(email: str) -> str:
     if email.count("@") != 1:
         raise UsageError(f"the e-mail address {shown} must contain exactly one '@'")
     local, domain = email.split("@")
-    if not local or not _LOCAL_PART_RE.match(local) or len(local) > 64:
+    if not local or not _LOCAL_PART_RE.fullmatch(local) or len(local) > 64:
         raise UsageError(f"the e-mail address {shown} has an invalid part before the '@'")
-    if not _DOTTED_DOMAIN_RE.match(domain):
+    if not _DOTTED_DOMAIN_RE.fullmatch(domain):
         raise UsageError(f"the e-mail address {shown} needs a dotted domain after the '@' (e.g. example.com)")
     return email
 
@@ -94,7 +95,7 @@ def _validate_org(org: str) -> str:
     folded = org.lower()
     if len(folded) > 63:
         raise UsageError(f"the organisation subdomain {shown} is longer than 63 characters")
-    if not _ORG_RE.match(folded):
+    if not _ORG_RE.fullmatch(folded):
         raise UsageError(
             f"the organisation subdomain {shown} may only hold a-z, 0-9 and inner '-' "
             "(e.g. my-company); for a user token give your e-mail address"
@@ -212,7 +213,7 @@ def _split_host_port(text: str, shown: str) -> tuple[str, int | None]:
             port_text = after
         if not host:
             raise UsageError(f"the registry {shown} has no host name")
-        if not _is_ipv4(host) and (len(host) > 253 or not _HOSTNAME_RE.match(host)):
+        if not _is_ipv4(host) and (len(host) > 253 or not _HOSTNAME_RE.fullmatch(host)):
             raise UsageError(f"the registry {shown} is not a valid host name")
     port: int | None = None
     if port_text is not None:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 from kcr_multilogin import proc
 from kcr_multilogin.adapter import Adapter, TlsPlan
@@ -57,7 +58,7 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
 
     def report(**kw: object) -> Report:
         ordered = tuple(rows.get(name) or _unfinished(name, adapters) for name in request.tools)
-        notes = tuple(f"warning: {c.summary}" + (f"; fix: {c.fix}" if c.fix else "") for c in warnings)
+        notes = tuple(_note(c, env.home) for c in warnings)
         return Report("dry-run" if request.dry_run else "login", request.registry.key, request.credential.username,
                       request.credential.credential_type.value, ordered, notes=notes,
                       warnings=tuple(c.to_json() for c in warnings), **kw)  # type: ignore[arg-type]
@@ -103,6 +104,14 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
         return report(interrupted=True)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _note(check: Check, home: Path) -> str:
+    """One line under the table; the fix is one `doctor` away (except the tmpfs hint, which is the fix)."""
+    summary = check.summary.replace(str(home) + "/", "~/")
+    if check.id == "containers.persistence":
+        return f"hint: {summary}; log in with --persist to keep it"
+    return f"warning: {summary} (the fix: kcr-multilogin doctor)"
 
 
 def _relevant_checks(request: LoginRequest, env: Environment, found: Mapping[str, Detected]) -> list[Check]:
@@ -191,7 +200,7 @@ def _confirm_all(rest: list[Member], run: Run, written_by: str | None) -> list[T
 def _settle(rest: list[Member], rows: list[ToolRow | None], finish: RowCallback) -> list[Member]:
     """Report the confirmed; return those whose read-back did not agree, to log in themselves one after another."""
     left = []
-    for member, row in zip(rest, rows):
+    for member, row in zip(rest, rows, strict=True):
         if row is None:
             left.append(member)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -29,45 +30,89 @@ _STYLE = {
     "not_installed": ("–", "dim"),
     "planned": ("…", "cyan"),
 }
-_ASCII = {"✓": "ok", "✗": "x", "⏱": "!", "–": "-", "…": ">", "●": "*", "○": "o"}
+# Our own non-ASCII characters, for terminals that cannot encode them (LANG=C, PYTHONIOENCODING=ascii).
+_ASCII = str.maketrans({"✓": "ok", "✗": "x", "⏱": "!", "–": "-", "—": "-", "…": "...", "●": "*", "○": "o",
+                        "·": "-", "→": "->"})
+
+
+def _unicode(encoding: str | None) -> bool:
+    return (encoding or "utf-8").lower().replace("-", "").startswith("utf")
+
+
+def fit(text: str, console: Console | None = None) -> str:
+    """`text`, transliterated to ASCII when the output cannot encode more."""
+    encoding = console.encoding if console is not None else getattr(sys.stdout, "encoding", None)
+    return text if _unicode(encoding) else text.translate(_ASCII)
 
 
 def _glyph(status: str, console: Console) -> tuple[str, str]:
     glyph, style = _STYLE.get(status, ("?", ""))
-    encoding = (console.encoding or "utf-8").lower()
-    if not encoding.startswith("utf"):
-        glyph = _ASCII.get(glyph, glyph)
-    return glyph, style
+    return fit(glyph, console), style
 
 
 _VERIFIED = {True: "yes", False: "no", None: "–"}
+OK_STATUSES = {"authenticated", "planned", "logged_out", "not_logged_in", "not_installed"}
+NARROW = 80  # below this many columns the table drops Version, Username, Type (Username goes in the title)
+
+
+def _result(status: str, console: Console) -> Text:
+    glyph, style = _glyph(status, console)
+    return Text(f"{glyph} {status.replace('_', ' ')}", style=style, no_wrap=True)
+
+
+def _cell(text: str, console: Console) -> Text:
+    return Text(fit(text, console))
 
 
 def table(report: Report, console: Console) -> Table:
     with_store = report.command not in ("login", "dry-run")
-    t = Table(title=f"kcr-multilogin {report.command.split('-')[0]} · {report.registry}", title_justify="left", expand=False)
+    narrow = console.width < NARROW
+    title = f"kcr-multilogin {report.command.split('-')[0]} · {report.registry}"
+    if narrow and report.username:
+        title += f" · {report.username} ({report.credential_type})"
+    t = Table(title=fit(title, console), title_justify="left", expand=False)
     t.add_column("Tool", no_wrap=True)
-    t.add_column("Version", no_wrap=True)
-    t.add_column("Status" if with_store else "Result", no_wrap=True)
-    t.add_column("Username", overflow="fold")
-    t.add_column("Type", no_wrap=True)
-    if with_store:
+    if not narrow:
+        t.add_column("Version", no_wrap=True)
+    longest = max((len(r.status) + 2 for r in report.rows), default=8)
+    t.add_column("Status" if with_store else "Result", no_wrap=True, min_width=longest)
+    if not narrow:
+        t.add_column("Username", overflow="fold")
+        t.add_column("Type", no_wrap=True)
+    if with_store and not narrow:
         t.add_column("Store", overflow="fold")
     if report.command.startswith("status"):
         t.add_column("Verified", no_wrap=True)
     t.add_column("Detail", overflow="fold", ratio=1)
     home = str(Path.home())
     for row in report.rows:
-        glyph, style = _glyph(row.status, console)
-        cells: list[str | Text] = [row.tool, row.version or "",
-                                   Text(f"{glyph} {row.status.replace('_', ' ')}", style=style),
-                                   row.username or "", row.credential_type or ""]
-        if with_store:
+        cells: list[str | Text] = [row.tool]
+        if not narrow:
+            cells.append(row.version or "")
+        cells.append(_result(row.status, console))
+        if not narrow:
+            cells += [row.username or "", row.credential_type or ""]
+        if with_store and not narrow:
             cells.append((row.store or "").replace(home + "/", "~/"))
         if report.command.startswith("status"):
             cells.append(_VERIFIED[row.verified] if row.installed else "")
-        cells.append(row.detail)
+        cells.append(_cell(row.detail, console))
         t.add_row(*cells)
+    return t
+
+
+def live_table(title: str, tools: tuple[str, ...], done: dict[str, ToolRow], console: Console) -> Table:
+    """The table while the work runs: finished rows as they are, the others still running."""
+    t = Table(title=fit(title, console), title_justify="left")
+    t.add_column("Tool", no_wrap=True)
+    t.add_column("Result", no_wrap=True, min_width=17)
+    t.add_column("Detail", overflow="fold", ratio=1)
+    for tool in tools:
+        row = done.get(tool)
+        if row is None:
+            t.add_row(tool, Text(fit("… running", console), style="cyan"), "")
+        else:
+            t.add_row(tool, _result(row.status, console), _cell(row.detail, console))
     return t
 
 
@@ -80,12 +125,12 @@ def print_report(report: Report, console: Console) -> None:
             for row in planned:
                 console.print(Text("  " + shlex.join(row.argv or ())), soft_wrap=True)
     for note in report.notes:
-        console.print(Text(note))
+        console.print(_cell(note, console))
 
 
 def progress_line(row: ToolRow) -> str:
     """One plain line per finished tool, for output that is not a terminal."""
-    return f"{row.tool}: {row.status}" + (f" - {row.detail}" if row.detail else "")
+    return fit(f"{row.tool}: {row.status}" + (f" - {row.detail}" if row.detail else ""))
 
 
 def write_json(report: Report, stream: IO[str]) -> None:
@@ -117,3 +162,28 @@ def print_doctor(report: DoctorReport, console: Console) -> None:
     fails = sum(c.level == "fail" for c in report.checks)
     warns = sum(c.level == "warn" for c in report.checks)
     console.print(Text(f"{fails} failing, {warns} warning(s), {len(report.checks) - fails - warns} ok"))
+
+
+def print_tools(rows: list[dict[str, object]], console: Console) -> None:
+    t = Table(title="kcr-multilogin tools", title_justify="left")
+    for column in ("Tool", "Installed", "Version", "Path", "Store", "Detail"):
+        t.add_column(column, overflow="fold")
+    for row in rows:
+        t.add_row(str(row["tool"]), "yes" if row["installed"] else "no", str(row["version"] or ""),
+                  str(row["path"] or ""), str(row["store"]), str(row["detail"]))
+    console.print(t)
+
+
+def print_config(doc: dict[str, object], console: Console) -> None:
+    found = "" if doc["config_file_exists"] else " (not present)"
+    t = Table(title=f"kcr-multilogin config · {doc['config_file']}{found}", title_justify="left")
+    t.add_column("Setting", no_wrap=True)
+    t.add_column("Value", overflow="fold")
+    t.add_column("From", overflow="fold")
+    settings = doc["settings"]
+    assert isinstance(settings, dict)
+    for name, entry in settings.items():
+        value = entry["value"]
+        shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+        t.add_row(name, shown, entry["source"])
+    console.print(t)

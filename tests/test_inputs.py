@@ -110,3 +110,17 @@ def test_every_valid_subdomain_is_an_org(label: str) -> None:
 def test_every_port_round_trips(port: int) -> None:
     registry = parse_registry(f"kcr.io:{port}")
     assert registry == Registry("kcr.io", None if port == 443 else port)
+
+
+@pytest.mark.parametrize("value", ["my-company\n", "0\n", "dev@example.com\n", "dev\n@example.com"])
+def test_trailing_newlines_are_not_valid_usernames(value: str) -> None:
+    """Found by hypothesis: a pattern ending in `$` also matches before a final newline."""
+    with pytest.raises(UsageError):
+        validate_username(value, None)
+
+
+def test_surrounding_whitespace_of_a_registry_is_dropped() -> None:
+    """Unlike a username (which goes to the tools as is), a registry is normalised to a clean key."""
+    assert parse_registry(" kcr.io\n").key == "kcr.io"
+    with pytest.raises(UsageError):
+        parse_registry("kcr.io\nevil.example")

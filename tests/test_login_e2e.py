@@ -60,7 +60,10 @@ def test_all_user_token_from_env_on_token_registry(sandbox: Sandbox, token_regis
     result = sandbox.run("all", "--registry", token_registry.host, "--ca-file", str(token_registry.ca),
                          env={"KCR_USERNAME": USER, "KCR_TOKEN": tokens[USER]})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("authenticated") == 5
+    progress = [line for line in result.stdout.splitlines() if line.split(":")[0] in TOOLS]
+    assert sorted(line.split(":")[0] for line in progress) == sorted(TOOLS)  # one plain line per tool, as it finished
+    assert all(line.split(": ", 1)[1].startswith("authenticated") for line in progress)
+    assert "┃ Tool" in result.stdout and "\x1b[" not in result.stdout  # then the table, without colour codes
     _assert_all_stored(sandbox, token_registry.host, USER, tokens[USER])
     # Every tool's environment had KCR_TOKEN scrubbed.
     assert all("KCR_TOKEN" not in r.environ for r in sandbox.recorded())
@@ -351,7 +354,8 @@ def test_interactive_prompts_hide_the_token(sandbox: Sandbox, basic_registry: Ru
     screen = child.before
     assert child.exitstatus == 0, screen
     assert tokens[ORG] not in screen
-    assert screen.count("authenticated") == 5
+    final = screen[screen.rindex("kcr-multilogin login ·"):]  # after the live table, the final one
+    assert final.count("authenticated") == 5
     assert sandbox.stored(sandbox.docker_config, basic_registry.host) == (ORG, tokens[ORG])
 
 
