@@ -4,8 +4,8 @@
 
 Each sample is a real `--json` run in a throwaway sandbox; only the sandbox's path prefixes are rewritten to the
 paths a user would see (`~`, `/run/user/1000`), then the program's own renderer draws the table at 120 columns.
-Writes one text file per sample into OUTDIR (default: docs/samples) and replaces the code block after each
-`<!-- sample: NAME -->` marker in README.md with it.
+Writes one text file per sample into OUTDIR (default: docs/samples), the README's pictures (docs/*.svg, exported
+by rich), and replaces the code block after each `<!-- sample: NAME -->` marker in README.md with the text.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tests.harness.registry import htpasswd_auth, htpasswd_file, start_registry 
 from tests.harness.sandbox import Sandbox  # noqa: E402
 
 COMMANDS = {"all": "login", "status": "status", "logout": "logout"}
+PICTURES = {"login": "kcr-multilogin all", "status": "kcr-multilogin status"}
 
 TOKEN = "kcro_sample_token_0123456789"
 
@@ -55,8 +56,11 @@ def main() -> None:
             rows = tuple(ToolRow(**{k: (tuple(v) if k == "argv" and v else v) for k, v in row.items()})
                          for row in doc["tools"])
             report = Report(command, doc["registry"], doc["username"], doc["credential_type"], rows)
-            console = Console(width=120, record=True, file=open("/dev/null", "w"), color_system=None)
+            console = Console(width=120, record=True, file=open("/dev/null", "w"), color_system="truecolor",
+                              force_terminal=True)
             render.print_report(report, console)
+            if name in PICTURES:
+                console.save_svg(str(ROOT / "docs" / f"{name}.svg"), title=PICTURES[name], clear=False)
             text = console.export_text()
             (out / f"{name}.txt").write_text("\n".join(line.rstrip() for line in text.splitlines()) + "\n")
             print(f"{name}: exit {result.returncode}")

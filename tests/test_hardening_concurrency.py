@@ -57,7 +57,7 @@ def test_three_runs_at_once(sandbox: Sandbox, basic_registry: RunningRegistry, t
     users = (USER, ORG, CANARY_ORG)
     procs = [_popen(sandbox, basic_registry, user, tokens[user], "--json") for user in users]
     results = [p.communicate(timeout=120) for p in procs]
-    for proc, (out, err) in zip(procs, results):
+    for proc, (out, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, err.decode()
         assert {row["status"] for row in json.loads(out)["tools"]} == {"authenticated"}
     stores = _assert_intact(sandbox)
