@@ -50,7 +50,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "initialized\"); `secretservice` without a D-Bus session (\"Cannot autolaunch D-Bus\", headless machines); "
         "or no helper at all, so the token is stored base64-encoded in plain text (a warning).",
         "Install the helper or remove the setting from `config.json`; `pass init <gpg-key-id>`; use `pass` on "
-        "headless machines; set up a helper to stop storing the token in plain text."),
+        "headless machines; `kcr-multilogin all --credential-helper NAME` to stop storing the token in plain text."),
     "helm.credential-store": (
         "helm", "The same for helm's registry config: helm picks helpers by the same rules as docker.",
         "As for docker, in helm's `registry/config.json`."),
@@ -92,7 +92,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                        "(a warning) or 5 minutes (a failure): token lifetimes break.",
                        "Synchronise the clock (e.g. `timedatectl set-ntp true`)."),
     "plaintext.copies": ("all", "How many files hold the registry token base64-encoded in plain text, with their "
-                         "paths (a warning when any do).", "Use a credential helper, then log in again."),
+                         "paths (a warning when any do).",
+                         "`kcr-multilogin all --credential-helper pass` (or your platform's helper)."),
 }
 
 
@@ -115,6 +116,10 @@ def _helper_install_hint(env: Environment) -> str:
         return "install docker-credential-wincred from github.com/docker/docker-credential-helpers"
     return ("apt install golang-docker-credential-helpers pass; gpg --quick-gen-key 'You <you@example.com>'; "
             "pass init <key-id>")
+
+
+def _platform_helper(env: Environment) -> str:
+    return {"darwin": "osxkeychain", "win32": "wincred"}.get(env.platform, "pass")
 
 
 def _password_store(env: Environment) -> Path:
@@ -141,7 +146,8 @@ def credential_store(tool: str, path: Path, registry: Registry, env: Environment
     chosen = resolve_helper(config, registry, env)
     if chosen is None:
         return Check(check_id, tool, WARN, f"{tool} stores the token base64-encoded in plain text in {path}",
-                     f"use a credential helper: {_helper_install_hint(env)}; then set \"credsStore\": \"pass\" in {path}")
+                     f"use a credential helper: {_helper_install_hint(env)}; then log in with "
+                     f"`kcr-multilogin all --credential-helper {_platform_helper(env)}`")
     helper, via = chosen
     why = {"default": f"picked by {tool} itself because it is on PATH", "credsStore": f"credsStore in {path}",
            "credHelpers": f"credHelpers in {path}"}[via]
@@ -160,7 +166,8 @@ def credential_store(tool: str, path: Path, registry: Registry, env: Environment
         return Check(check_id, tool, FAIL,
                      f"{tool} will use secretservice ({why}) but there is no D-Bus session (a headless machine?): "
                      "login fails with \"Cannot autolaunch D-Bus without X11 $DISPLAY\"",
-                     f"use pass instead: {_helper_install_hint(env)}; then set \"credsStore\": \"pass\" in {path}", (tool,))
+                     f"use pass instead: {_helper_install_hint(env)}; then log in with "
+                     "`kcr-multilogin all --credential-helper pass`", (tool,))
     return Check(check_id, tool, OK, f"{tool} keeps the token in docker-credential-{helper} ({why})")
 
 
@@ -282,9 +289,11 @@ def version_check(d: Detected, env: Environment, shell: Shell) -> Check:
     return Check(check_id, tool, OK, f"{tool} {d.version}")
 
 
-def plaintext_copies(registry: Registry, env: Environment) -> Check:
+def plaintext_files(registry: Registry, env: Environment) -> list[str]:
+    """Every file any of the five tools reads that holds the registry's token base64-encoded."""
     paths: list[Path] = [docker_config_file(env), helm_registry_config(env)]
     paths += [ref.file for ref in _safe_order(registry, env)]
+    paths.append(env.home / ".config" / "containers" / "auth.json")
     holding = []
     for path in dict.fromkeys(paths):
         try:
@@ -294,10 +303,16 @@ def plaintext_copies(registry: Registry, env: Environment) -> Check:
         found = find_entry(config or {}, registry)
         if found and isinstance(found[1].get("auth"), str) and found[1]["auth"]:
             holding.append(str(path))
+    return holding
+
+
+def plaintext_copies(registry: Registry, env: Environment) -> Check:
+    holding = plaintext_files(registry, env)
     if holding:
         return Check("plaintext.copies", "all", WARN,
                      f"{len(holding)} file(s) hold the {registry} token base64-encoded in plain text: {', '.join(holding)}",
-                     "use a credential helper (see docker.credential-store), then log in again")
+                     f"`kcr-multilogin all --credential-helper {_platform_helper(env)}` moves every tool to one "
+                     "helper and removes these copies")
     return Check("plaintext.copies", "all", OK, f"no file holds the {registry} token in plain text")
 
 

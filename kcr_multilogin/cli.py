@@ -59,6 +59,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document ins
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would run; touch nothing, contact nothing.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Log in even where the same credential is already stored.")]
 PersistOpt = Annotated[Optional[bool], typer.Option("--persist/--no-persist", show_default=False, help="podman/skopeo/buildah: store in ~/.config/containers/auth.json, which survives reboots.")]
+HelperOpt = Annotated[Optional[str], typer.Option("--credential-helper", metavar="NAME", show_default=False, help="Keep the token in docker-credential-NAME (pass, secretservice, osxkeychain, wincred, desktop) for every tool, not in plain-text files. [env: KCR_CREDENTIAL_HELPER]")]
 ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="PATH", show_default=False, help="Settings file. [env: KCR_MULTILOGIN_CONFIG; default: ~/.config/kcr-multilogin/config.toml]")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours (NO_COLOR is honoured too).")]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Only errors, and the exit code.")]
@@ -72,8 +73,8 @@ OfflineOpt = Annotated[bool, typer.Option("--offline", help="No network: report 
 def all_(
     type_: TypeOpt = None, username: UserOpt = None, password_stdin: StdinOpt = False, registry: RegistryOpt = None,
     ca_file: CaOpt = None, tls_verify: VerifyOpt = None, timeout: TimeoutOpt = None, json: JsonOpt = False,
-    dry_run: DryOpt = False, force: ForceOpt = False, persist: PersistOpt = None, config: ConfigOpt = None,
-    no_color: NoColorOpt = False, quiet: QuietOpt = False, verbose: VerboseOpt = False,
+    dry_run: DryOpt = False, force: ForceOpt = False, persist: PersistOpt = None, credential_helper: HelperOpt = None,
+    config: ConfigOpt = None, no_color: NoColorOpt = False, quiet: QuietOpt = False, verbose: VerboseOpt = False,
 ) -> None:
     """Log every supported tool found on PATH into the registry.
 
@@ -89,7 +90,8 @@ def login(
     tools: ToolsArg, type_: TypeOpt = None, username: UserOpt = None, password_stdin: StdinOpt = False,
     registry: RegistryOpt = None, ca_file: CaOpt = None, tls_verify: VerifyOpt = None, timeout: TimeoutOpt = None,
     json: JsonOpt = False, dry_run: DryOpt = False, force: ForceOpt = False, persist: PersistOpt = None,
-    config: ConfigOpt = None, no_color: NoColorOpt = False, quiet: QuietOpt = False, verbose: VerboseOpt = False,
+    credential_helper: HelperOpt = None, config: ConfigOpt = None, no_color: NoColorOpt = False,
+    quiet: QuietOpt = False, verbose: VerboseOpt = False,
 ) -> None:
     """Log only the named tools into the registry.
 
@@ -120,6 +122,7 @@ def logout(
     tools: SomeToolsArg = None, json: JsonOpt = False, registry: RegistryOpt = None, ca_file: CaOpt = None,
     tls_verify: VerifyOpt = None, timeout: TimeoutOpt = None, config: ConfigOpt = None, no_color: NoColorOpt = False,
     quiet: QuietOpt = False, verbose: VerboseOpt = False,
+    forget_helper: Annotated[bool, typer.Option("--forget-helper", help="Also remove the registry's credHelpers entry from each tool's config file.")] = False,
 ) -> None:
     """Log the tools out of the registry, then prove nothing is left (or say exactly what remains).
 

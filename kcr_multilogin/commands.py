@@ -28,6 +28,7 @@ def _resolve(params: Params) -> Resolved:
         "tls_verify": params.get("tls_verify"),
         "timeout": params.get("timeout"),
         "persist": params.get("persist"),
+        "credential_helper": params.get("credential_helper"),
     }
     return settings.resolve(flags, params.get("config"))
 
@@ -89,6 +90,11 @@ def login(names: list[str] | None, params: Params) -> int:
     ca_file = _ca(resolved)
     credential = prompts.gather_credential(resolved["credential_type"], resolved["username"], params["password_stdin"])
     redaction.add(credential.token)
+    helper = resolved["credential_helper"]
+    if helper:
+        from kcr_multilogin.helpers import check_helper
+
+        check_helper(helper, _environment())  # before anything changes: a helper that cannot work is exit 2
 
     # The pre-flight is on the critical path: start it before importing the engine.
     from kcr_multilogin.background import in_daemon_thread
@@ -106,7 +112,7 @@ def login(names: list[str] | None, params: Params) -> int:
     from kcr_multilogin.login import LoginRequest, run_login
 
     request = LoginRequest(registry, credential, tools, tls, timeout, params["dry_run"], params["force"],
-                           resolved["persist"])
+                           resolved["persist"], helper or None)
     with ui.progress(out, tools, f"kcr-multilogin login · {registry}") as on_row:
         report = run_login(request, _environment(), ADAPTERS, on_row=on_row, preflight=preflight)
     ui.show(report, out)
@@ -140,7 +146,8 @@ def logout(names: list[str] | None, params: Params) -> int:
 
     resolved = _resolve(params)
     request = LogoutRequest(parse_registry(resolved["registry"]), tool_names(names, resolved),
-                            TlsOptions(resolved["tls_verify"], _ca(resolved)), parse_timeout(resolved["timeout"]))
+                            TlsOptions(resolved["tls_verify"], _ca(resolved)), parse_timeout(resolved["timeout"]),
+                            params["forget_helper"])
     out = _output(params)
     _warm_up_rendering(out)
     report = run_logout(request, _environment(), ADAPTERS)

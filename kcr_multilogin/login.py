@@ -94,6 +94,8 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
                     finish(base_row(d, cred).with_(status=FAILED_STATUS, detail="not attempted: the pre-flight check failed"))
                 return report(error=message, preflight_failed=True)
             run = Run(request, child, TlsPlan(plan.verify, plan.ca_file, plan.cert_dir, checked.plain_http), secrets)
+            if request.credential_helper:
+                usable = _use_helper(usable, run, request.credential_helper, finish)
             groups = _group_by_store(usable, run, finish)
             futures = [pool.submit(_login_group, group, run, finish) for group in groups]
             for future in futures:
@@ -161,8 +163,11 @@ def preflight_message(checked: CheckResult, registry: Registry, cred: Credential
 
 def _planned(d: Detected, run: Run) -> ToolRow:
     prompt = d.adapter.uses_prompt(d.version)
+    helper = run.request.credential_helper
     try:
-        where = run.write_store(d.adapter).describe(run.env.home)
+        store = run.write_store(d.adapter)
+        where = (f"docker-credential-{helper} (credHelpers[{run.request.registry}] set in {store.file} first)"
+                 if helper else store.describe(run.env.home))
     except StoreError as exc:
         where = f"unreadable: {exc}"
     how = "answering its password prompt on a pty" if prompt else "with the token on stdin"
@@ -171,6 +176,29 @@ def _planned(d: Detected, run: Run) -> ToolRow:
 
 
 # ------------------------------------------------------------------------------------ grouping and login
+
+
+def _use_helper(usable: list[Detected], run: Run, helper: str, finish: RowCallback) -> list[Detected]:
+    """credHelpers[registry] = helper in each tool's own file, plain-text copies removed, before any tool logs in."""
+    from kcr_multilogin.helpers import set_helper
+    from kcr_multilogin.locks import LockTimeout
+
+    kept = []
+    registry = run.request.registry
+    for d in usable:
+        a = d.adapter
+        try:
+            target = run.write_store(a).file
+            # The other files the tool reads (podman: ~/.config/containers/auth.json) must not keep a plain copy;
+            # docker's config is docker's own, and only podman's fallback.
+            others = [ref.file for ref in (a.read_order(registry, run.env) if a.read_order else [])
+                      if ref.file != target and not ref.fallback]
+            set_helper([target], registry, helper, time.monotonic() + run.request.timeout, plaintext_only=others)
+        except (StoreError, LockTimeout, OSError) as exc:
+            finish(base_row(d, run.cred).with_(detail=f"cannot set credHelpers for {registry}: {exc}"))
+            continue
+        kept.append(d)
+    return kept
 
 
 def _group_by_store(usable: Sequence[Detected], run: Run, finish: RowCallback) -> list[list[tuple[Detected, StoreRef]]]:

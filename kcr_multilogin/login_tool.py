@@ -37,6 +37,7 @@ class LoginRequest:
     dry_run: bool = False
     force: bool = False
     persist: bool = False  # podman/skopeo/buildah: a credential file that survives reboots
+    credential_helper: str | None = None  # credHelpers[registry] = this, in every tool's file, before logging in
 
 
 @dataclass(frozen=True)

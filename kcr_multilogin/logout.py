@@ -38,6 +38,7 @@ class LogoutRequest:
     tools: tuple[str, ...]
     tls: TlsOptions = TlsOptions()  # accepted so scripts can pass the same options to every command
     timeout: float = 60.0
+    forget_helper: bool = False  # also remove credHelpers[registry] from each tool's file
 
 
 @dataclass(frozen=True)
@@ -63,17 +64,31 @@ def run_logout(request: LogoutRequest, env: Environment, adapters: Mapping[str, 
         groups = group_by_keys(items)
         for future in [pool.submit(_logout_group, members, keys, request, env, done) for members, keys in groups]:
             wait(future)
+        notes = _forget_helper(usable, request, env) if request.forget_helper else ()
         after = _inspect_all(pool, usable, request, env)
         for name, d in found.items():
             rows[name] = _row(d, before.get(name), after.get(name), done.get(name), request.registry, env)
         interrupted = False
     except KeyboardInterrupt:
         proc.stop_all()
-        interrupted = True
+        interrupted, notes = True, ()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     ordered = tuple(rows.get(n) or ToolRow(n, True, status=FAILED_STATUS, detail="interrupted") for n in request.tools)
-    return Report("logout", request.registry.key, None, None, ordered, interrupted=interrupted)
+    return Report("logout", request.registry.key, None, None, ordered, interrupted=interrupted, notes=notes)
+
+
+def _forget_helper(usable: list[Detected], request: LogoutRequest, env: Environment) -> tuple[str, ...]:
+    from kcr_multilogin.helpers import set_helper
+
+    files = [d.adapter.store(request.registry, env).file for d in usable]
+    files += [d.adapter.persist_store(request.registry, env).file for d in usable if d.adapter.persist_store]
+    try:
+        changes = set_helper(files, request.registry, None, time.monotonic() + request.timeout)
+    except (StoreError, LockTimeout, OSError) as exc:
+        return (f"could not remove the credHelpers entries: {exc}",)
+    changed = [str(c.file) for c in changes if c.wrote]
+    return (f"removed credHelpers[{request.registry}] from {', '.join(changed)}",) if changed else ()
 
 
 def _inspect_all(pool: ThreadPoolExecutor, usable: list[Detected], request: LogoutRequest,

@@ -11,13 +11,10 @@ The entry for the registry being logged into (or out of) is the tool's business 
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 
 from kcr_multilogin.inputs import Registry
-from kcr_multilogin.stores import StoreError, load_config, normalise_key
+from kcr_multilogin.stores import StoreError, load_config, normalise_key, write_config
 
 Config = dict[str, object]
 
@@ -59,24 +56,5 @@ def restore_dropped(path: Path, before: Config | None, registry: Registry) -> li
                         current[field_name] = value
                         restored.append(f"auths[{host}].{field_name}")
     if restored:
-        _write_atomically(path, after)
+        write_config(path, after)
     return restored
-
-
-def _write_atomically(path: Path, data: Config) -> None:
-    """Temporary file in the same directory, same mode, then rename: never a half-written credential file."""
-    mode = path.stat().st_mode & 0o777
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".kcr-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent="\t")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise

@@ -88,6 +88,7 @@ class Report:
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
     warnings: tuple[dict[str, str], ...] = field(default=())  # doctor checks at level warn, for login
+    plaintext: tuple[str, ...] | None = None  # status: the files holding the token in plain text
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -98,6 +99,8 @@ class Report:
         }
         if self.command in ("login", "dry-run"):
             doc["warnings"] = list(self.warnings)
+        if self.plaintext is not None:
+            doc["plaintext_copies"] = {"count": len(self.plaintext), "files": list(self.plaintext)}
         if self.error is not None:
             doc["error"] = self.error
         return doc

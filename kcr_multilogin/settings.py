@@ -34,6 +34,7 @@ SETTINGS: dict[str, Setting] = {
     "tls_verify": Setting(None, True, bool),
     "timeout": Setting(None, 60.0, float),
     "persist": Setting(None, False, bool),
+    "credential_helper": Setting("KCR_CREDENTIAL_HELPER", None, str),
     "tools": Setting(None, list(TOOL_NAMES), list),
     "exclude": Setting(None, [], list),
 }

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from kcr_multilogin import proc
 from kcr_multilogin.adapter import Adapter
 from kcr_multilogin.background import in_daemon_thread, wait
+from kcr_multilogin.checks import plaintext_files
 from kcr_multilogin.detect import Detected, detect
 from kcr_multilogin.fanout import as_podman_if_shim
 from kcr_multilogin.inputs import Registry, infer_type
@@ -79,8 +80,11 @@ def run_status(request: StatusRequest, env: Environment, adapters: Mapping[str, 
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     ordered = tuple(rows.get(n) or ToolRow(n, True, status=FAILED_STATUS, detail="interrupted") for n in request.tools)
+    plaintext = tuple(plaintext_files(request.registry, env))
+    note = (f"plain-text copies of the {request.registry} token: {len(plaintext)}"
+            + (f" ({', '.join(plaintext)})" if plaintext else ""))
     return Report("status-offline" if request.offline else "status", request.registry.key, None, None, ordered,
-                  interrupted=interrupted)
+                  interrupted=interrupted, notes=(note,), plaintext=plaintext)
 
 
 def _status_one(adapter: Adapter, adapters: Mapping[str, Adapter], request: StatusRequest, env: Environment,

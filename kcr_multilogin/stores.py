@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,6 +169,27 @@ def decode_entry(entry: Mapping[str, object], where: str) -> StoredCredential | 
     if isinstance(entry.get("identitytoken"), str) and entry.get("identitytoken"):
         return StoredCredential(user if isinstance(user, str) else "", None, where)
     return None
+
+
+def write_config(path: Path, data: Mapping[str, object], indent: str | int = "\t") -> None:
+    """Temporary file in the same directory, the file's mode (0600 for a new one), then rename: a credential file is
+    never half-written. docker and c/image indent with tabs."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".kcr-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle, indent=indent)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def read_helper(helper: str, registry: Registry, env: Environment, timeout: float) -> StoredCredential | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +13,10 @@ import pytest
 
 from tests.conftest import ORG
 from tests.harness.certs import Pki
+from tests.harness.passstore import helpers_on_path, init_pass, stop_agent
 from tests.harness.proxies import SkewedClockProxy
 from tests.harness.registry import RunningRegistry, htpasswd_auth, htpasswd_file, start_registry
-from tests.harness.sandbox import Sandbox, helper_tools_bin, real_tool
+from tests.harness.sandbox import Sandbox, real_tool
 from tests.helpers import login, logins_run, rows
 
 pytestmark = pytest.mark.realtools
@@ -34,32 +34,17 @@ def _doctor(box: Sandbox, registry: RunningRegistry | str, *args: str, ca: Path 
     return result.returncode, checks
 
 
-def _with_helpers(box: Sandbox, *names: str) -> None:
-    for name in names:
-        (box.bin / name).symlink_to(helper_tools_bin() / name)
-    box.env["PATH"] = f"{box.bin}:/usr/bin:/bin"  # gpg, tree and coreutils for pass; /usr/bin holds no helper
-
-
-def _pass_init(box: Sandbox) -> None:
-    env = {**box.env, "PATH": f"{box.bin}:/usr/bin:/bin"}
-    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "kcr test <kcr@test.invalid>",
-                    "future-default", "default", "never"], env=env, check=True, capture_output=True)
-    out = subprocess.run(["gpg", "--list-keys", "--with-colons"], env=env, check=True, capture_output=True, text=True)
-    fingerprint = next(line.split(":")[9] for line in out.stdout.splitlines() if line.startswith("fpr"))
-    subprocess.run([str(box.bin / "pass"), "init", fingerprint], env=env, check=True, capture_output=True)
-
-
 @pytest.fixture
 def gpg_agent_cleanup(sandbox: Sandbox) -> Iterator[None]:
     yield
-    subprocess.run(["gpgconf", "--kill", "gpg-agent"], env={**sandbox.env, "PATH": "/usr/bin:/bin"}, capture_output=True)
+    stop_agent(sandbox)
 
 
 def test_healthy_machine_is_all_ok(sandbox: Sandbox, basic_registry: RunningRegistry, gpg_agent_cleanup: None) -> None:
     """docker keeps its token in an initialised pass; helm absent (with helm, sharing pass is a warning by design)."""
     (sandbox.bin / "helm").unlink()
-    _with_helpers(sandbox, "pass", "docker-credential-pass")
-    _pass_init(sandbox)
+    helpers_on_path(sandbox, "pass", "docker-credential-pass")
+    init_pass(sandbox)
     code, checks = _doctor(sandbox, basic_registry)
     assert {c["level"] for c in checks.values()} == {"ok"}, [c for c in checks.values() if c["level"] != "ok"]
     assert code == 0
@@ -83,7 +68,7 @@ def test_config_naming_a_missing_helper(sandbox: Sandbox, basic_registry: Runnin
 
 
 def test_pass_without_init(sandbox: Sandbox, basic_registry: RunningRegistry, tokens: dict[str, str]) -> None:
-    _with_helpers(sandbox, "pass", "docker-credential-pass")
+    helpers_on_path(sandbox, "pass", "docker-credential-pass")
     code, checks = _doctor(sandbox, basic_registry)
     assert code == 1
     for tool in ("docker", "helm"):
@@ -103,7 +88,7 @@ def test_pass_without_init(sandbox: Sandbox, basic_registry: RunningRegistry, to
 
 
 def test_secretservice_without_dbus(sandbox: Sandbox, basic_registry: RunningRegistry, tokens: dict[str, str]) -> None:
-    _with_helpers(sandbox, "docker-credential-secretservice")
+    helpers_on_path(sandbox, "docker-credential-secretservice")
     code, checks = _doctor(sandbox, basic_registry)
     check = checks["docker.credential-store"]
     assert code == 1 and check["level"] == "fail" and "D-Bus" in check["summary"] and "pass" in check["fix"]

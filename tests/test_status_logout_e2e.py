@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ import pytest
 from kcr_multilogin.registry import USER_AGENT
 from tests.conftest import ORG, USER
 from tests.harness.certs import Pki
+from tests.harness.passstore import helpers_on_path, init_pass, stop_agent
 from tests.harness.registry import RunningRegistry, htpasswd_auth, htpasswd_file, start_registry
-from tests.harness.sandbox import TOOLS, Sandbox, helper_tools_bin
+from tests.harness.sandbox import TOOLS, Sandbox
 from tests.helpers import doc, login, rows
 
 pytestmark = pytest.mark.realtools
@@ -181,24 +183,13 @@ def test_logout_of_podman_alone_says_what_remains(sandbox: Sandbox, basic_regist
 
 
 @pytest.fixture
-def pass_sandbox(sandbox: Sandbox) -> Sandbox:
-    """Debian's docker-credential-pass + pass + gnupg, with a throwaway key and `pass init` in the test's HOME.
-
-    PATH gains the unpacked helpers (and /usr/bin for gpg and pass's own tools), so docker and helm find `pass` and
-    `docker-credential-pass` and pick them by themselves (tool-facts §1 "Beware"); every other test keeps them off PATH.
-    """
-    sandbox.env["PATH"] = f"{sandbox.bin}:{helper_tools_bin()}:/usr/bin:/bin"
-    env = {**sandbox.env, "GNUPGHOME": str(sandbox.home / ".gnupg")}
-    import subprocess
-
-    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "kcr test <kcr@test.invalid>",
-                    "future-default", "default", "never"], env=env, check=True, capture_output=True)
-    fingerprint = next(line.split(":")[9] for line in subprocess.run(
-        ["gpg", "--list-keys", "--with-colons"], env=env, check=True, capture_output=True, text=True).stdout.splitlines()
-        if line.startswith("fpr"))
-    subprocess.run(["pass", "init", fingerprint], env=env, check=True, capture_output=True)
-    yield sandbox  # type: ignore[misc]
-    subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, capture_output=True)
+def pass_sandbox(sandbox: Sandbox) -> Iterator[Sandbox]:
+    """A real pass store; docker and helm find `pass` and `docker-credential-pass` and pick them by themselves
+    (tool-facts §1 "Beware"); every other test keeps them off PATH."""
+    helpers_on_path(sandbox, "pass", "docker-credential-pass")
+    init_pass(sandbox)
+    yield sandbox
+    stop_agent(sandbox)
 
 
 def test_docker_and_helm_through_pass(pass_sandbox: Sandbox, basic_registry: RunningRegistry, tokens: dict[str, str]) -> None:
