@@ -82,6 +82,15 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory, pki: Pki, token_ser
 
 
 @pytest.fixture
+def broken_token_server(token_registry: RunningRegistry) -> Iterator[TokenServer]:
+    """The token issuer, for a test to break (its `mode`); mended afterwards."""
+    server = token_registry.extra["token_server"]
+    assert isinstance(server, TokenServer)
+    yield server
+    server.mode = "ok"
+
+
+@pytest.fixture
 def sandbox(tmp_path: Path) -> Sandbox:
     """An isolated HOME/XDG_RUNTIME_DIR with the five real tools (behind recording shims) on PATH."""
     box = Sandbox(tmp_path)

@@ -95,14 +95,6 @@ def test_unknown_ca(sandbox: Sandbox, basic_registry: RunningRegistry, pki: Pki,
     assert row["status"] == "stored" and "TLS verification failed" in row["detail"]
 
 
-@pytest.fixture
-def broken_token_server(token_registry: RunningRegistry) -> Iterator[TokenServer]:
-    server = token_registry.extra["token_server"]
-    assert isinstance(server, TokenServer)
-    yield server
-    server.mode = "ok"
-
-
 @pytest.mark.parametrize(("mode", "words"), [("error", "answered HTTP 500 (token service broken)"),
                                              ("garbage", "answered 200 but without a token in JSON")])
 def test_token_endpoint_failures(sandbox: Sandbox, token_registry: RunningRegistry, broken_token_server: TokenServer,

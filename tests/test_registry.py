@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from kcr_multilogin.inputs import parse_registry
@@ -43,14 +41,6 @@ def test_bearer_accepts_and_rejects(token_registry: RunningRegistry, tokens: dic
     assert (ok.outcome, ok.challenge) == ("ok", "bearer")
     bad = _check(token_registry, USER, tokens[ORG])
     assert bad.outcome == "rejected" and "token service" in bad.detail
-
-
-@pytest.fixture
-def broken_token_server(token_registry: RunningRegistry) -> Iterator[TokenServer]:
-    server = token_registry.extra["token_server"]
-    assert isinstance(server, TokenServer)
-    yield server
-    server.mode = "ok"
 
 
 @pytest.mark.parametrize(("mode", "words"), [("error", "HTTP 500 (token service broken)"), ("garbage", "without a token")])

@@ -11,6 +11,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
+def serve_tls(handler: type[BaseHTTPRequestHandler], cert: Path, key: Path) -> tuple[ThreadingHTTPServer, str]:
+    """An HTTPS server on a free loopback port, serving in a daemon thread; the server and its host:port."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"127.0.0.1:{httpd.server_address[1]}"
+
+
 class SkewedClockProxy:
     """HTTPS in front of a real registry, forwarding every GET but rewriting `Date` by `skew` seconds."""
 
@@ -45,12 +55,7 @@ class SkewedClockProxy:
                 self.wfile.write(body)
                 conn.close()
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(cert), str(key))
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.httpd, self.host = serve_tls(Handler, cert, key)
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -92,12 +97,7 @@ class FakeRegistry:
                 else:
                     self._send(302, headers={"Location": f"/v2/?n={server.requests}"})
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(cert), str(key))
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.httpd, self.host = serve_tls(Handler, cert, key)
 
     def close(self) -> None:
         self.httpd.shutdown()

@@ -9,17 +9,17 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import ssl
-import threading
 import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.harness.proxies import serve_tls
 
 ISSUER = "kcr-test-issuer"
 SERVICE = "kcr-test-registry"
@@ -100,13 +100,8 @@ class TokenServer:
                 scopes = " ".join(form.get("scope", [])).split()
                 self._issue(form.get("username", [None])[0], form.get("password", [None])[0], scopes)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(cert), str(cert_key))
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.httpd, host = serve_tls(Handler, cert, cert_key)
+        self.port = int(host.rsplit(":", 1)[1])
 
     @property
     def realm(self) -> str:
