@@ -150,10 +150,6 @@ class Registry:
         return self.host[1:-1] if self.host.startswith("[") else self.host
 
     @property
-    def netloc_port(self) -> int:
-        return self.port if self.port is not None else 443
-
-    @property
     def is_loopback(self) -> bool:
         if self.hostname == "localhost" or self.hostname.endswith(".localhost"):
             return True

@@ -57,7 +57,7 @@ def run_login(request: LoginRequest, env: Environment, adapters: Mapping[str, Ad
     warnings: list[Check] = []
 
     def report(**kw: object) -> Report:
-        ordered = tuple(rows.get(name) or _unfinished(name, adapters) for name in request.tools)
+        ordered = tuple(rows.get(name) or _unfinished(name) for name in request.tools)
         notes = tuple(_note(c, env.home) for c in warnings)
         return Report("dry-run" if request.dry_run else "login", request.registry.key, request.credential.username,
                       request.credential.credential_type.value, ordered, notes=notes,
@@ -136,7 +136,7 @@ def _drop_blocked(usable: list[Detected], checks: Sequence[Check], cred: Credent
     return kept
 
 
-def _unfinished(name: str, adapters: Mapping[str, Adapter]) -> ToolRow:
+def _unfinished(name: str) -> ToolRow:
     return ToolRow(name, True, status=FAILED_STATUS, detail="interrupted before it finished")
 
 

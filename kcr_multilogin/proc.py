@@ -36,8 +36,8 @@ class Interrupted(Exception):
 class ProcResult:
     argv: tuple[str, ...]
     returncode: int | None  # None: never started, or killed at the timeout
-    stdout: str
-    stderr: str
+    stdout: str = field(repr=False)  # a credential helper's `get` answer holds the secret: never in a repr
+    stderr: str = field(repr=False)
     timed_out: bool = False
     duration: float = 0.0
     spawn_error: str | None = None

@@ -89,3 +89,9 @@ def test_nothing_is_left_registered() -> None:
     proc.run(["/bin/true"], env=ENV, timeout=5)
     assert proc._live == set()
     assert os.getpgrp() not in proc._live
+
+
+def test_captured_output_stays_out_of_repr() -> None:
+    """A credential helper's `get` prints the secret; a ProcResult's repr must not carry it anywhere."""
+    result = proc.run(["/bin/sh", "-c", "cat; cat /dev/null >&2"], env=ENV, timeout=5, stdin=b'{"Secret": "s3cr3t"}')
+    assert "s3cr3t" in result.stdout and "s3cr3t" not in repr(result)
