@@ -91,11 +91,16 @@ def test_failures_keep_the_canary(sandbox: Sandbox, basic_registry: RunningRegis
         sandbox.fake_tool("helm", 'case "$1" in version) echo v4.1.4; exit 0;; esac\ncat >/dev/null; exec sleep 300\n')
         extra = ("--timeout", "2")
     outputs = []
+    expected = {"rejected": 3, "unreachable": 3, "tls": 3, "tool-fails": 1, "timeout": 1}[case]
     for json_flag in ((), ("--json",)):
         result = sandbox.run("all", "-u", user, "--password-stdin", "--registry", registry, "--ca-file", ca, *extra,
                              *json_flag, input=canary + "\n", env=_env(canary))
-        assert result.returncode in (1, 3), result.stderr
+        assert result.returncode == expected, result.stdout + result.stderr
         outputs += [result.stdout, result.stderr]
+    if case in ("tool-fails", "timeout"):
+        by_tool = {row["tool"]: row for row in json.loads(outputs[-2])["tools"]}
+        broken = {"tool-fails": ("podman", "failed"), "timeout": ("helm", "timeout")}[case]
+        assert by_tool[broken[0]]["status"] == broken[1], by_tool[broken[0]]
     canary_forms.assert_absent(*outputs)
     canary_forms.assert_children_clean(sandbox)
     canary_forms.assert_our_files_clean(sandbox)

@@ -45,9 +45,10 @@ sys.exit(proc.returncode)
 def test_flood_of_output_and_invalid_utf8_is_bounded(sandbox: Sandbox, basic_registry: RunningRegistry,
                                                     tokens: dict[str, str]) -> None:
     """skopeo prints 200 MB of junk and invalid UTF-8, then its real error: we keep a readable tail, in bounded memory."""
+    flooded = sandbox.root / "flooded"
     sandbox.fake_tool("skopeo", f'case "$1" in --version) echo "{VERSION["skopeo"]}"; exit 0;; esac\n'
-                                "head -c 100000000 /dev/zero | tr '\\0' 'x'\n"
-                                "head -c 100000000 /dev/urandom >&2\n"
+                                "head -c 100000000 /dev/zero | tr '\\0' 'x' && "
+                                f"head -c 100000000 /dev/urandom >&2 && touch {flooded}\n"
                                 "printf '\\n\\377\\376 broken bytes\\nError: the real reason is here\\n' >&2\nexit 1\n")
     result = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "kcr_multilogin", "login", "skopeo",
                              "helm", "-u", ORG, "--password-stdin", "--registry", basic_registry.host, "--ca-file",
@@ -57,6 +58,7 @@ def test_flood_of_output_and_invalid_utf8_is_bounded(sandbox: Sandbox, basic_reg
     by_tool = {row["tool"]: row for row in doc(subprocess.CompletedProcess([], 0, result.stdout.decode(), ""))["tools"]}
     assert by_tool["skopeo"]["detail"] == "skopeo exited 1: the real reason is here"
     assert by_tool["helm"]["status"] == "authenticated"
+    assert flooded.exists()  # the 200 MB really went through our pipes
     max_rss_kb = int(result.stderr.decode().rsplit("MAXRSS_KB=", 1)[1])
     assert max_rss_kb < 150_000, f"{max_rss_kb} kB for 200 MB of output"
 

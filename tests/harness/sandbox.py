@@ -90,10 +90,12 @@ class Sandbox:
         (self.bin / name).symlink_to(real)
 
     def fake_tool(self, name: str, script: str) -> Path:
+        """A shell script standing in for a tool. It gets the system's directories after the sandbox's on its own
+        PATH, so `sleep`, `cat`, `head` really run (the sandbox PATH holds only what the test means it to)."""
         target = self.bin / name
         if target.exists() or target.is_symlink():
             target.unlink()
-        target.write_text("#!/bin/sh\n" + script)
+        target.write_text('#!/bin/sh\nPATH="$PATH:/usr/bin:/bin"\n' + script)
         target.chmod(0o755)
         return target
 
